@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "lw",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lw", targets: ["lw"]),
+        .library(name: "LabelWorkbench", targets: ["LabelWorkbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Debian's libturbojpeg0-dev and libpng-dev, reached through module maps.
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // Turns migrations/*.sql into a Swift file of string literals at build time,
+        // so the binary carries its schema wherever it is copied.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
+
+        .target(
+            name: "LabelWorkbench",
+            dependencies: [
+                "CTurboJPEG", "CPNG",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))],
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "lw",
+            dependencies: [
+                "LabelWorkbench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LabelWorkbenchTests",
+            dependencies: ["LabelWorkbench", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["lw", "LabelWorkbench", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,90 @@
+import CTurboJPEG
+
+/// JPEG through TurboJPEG: header read, scaled decode (the DCT scales by 1/8..2
+/// for free), and encoding for tests, demos and the review server.
+public enum JPEGCodec {
+    /// Width and height from the header, without decoding.
+    public static func header(_ bytes: UnsafeRawBufferPointer) throws -> (width: Int, height: Int) {
+        guard let handle = tjInitDecompress() else { throw ImageDecodeError("TurboJPEG could not start") }
+        defer { tjDestroy(handle) }
+        return try readHeader(handle, bytes).size
+    }
+
+    /// Decodes at the smallest TurboJPEG scale whose result is at least
+    /// `minSide` on its shorter side (or full size when `minSide` is nil).
+    /// A truncated or corrupt stream is an error, not a grey image.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, minSide: Int? = nil) throws -> RGBImage {
+        guard let handle = tjInitDecompress() else { throw ImageDecodeError("TurboJPEG could not start") }
+        defer { tjDestroy(handle) }
+        let (size, colorspace) = try readHeader(handle, bytes)
+        let (width, height) = scaledSize(width: size.width, height: size.height, minSide: minSide)
+        let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+        let channels = isCMYK ? 4 : 3
+        var raw = [UInt8](repeating: 0, count: width * height * channels)
+        let status = raw.withUnsafeMutableBufferPointer { out in
+            tjDecompress2(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
+                          out.baseAddress, Int32(width), 0, Int32(height),
+                          Int32(isCMYK ? TJPF_CMYK.rawValue : TJPF_RGB.rawValue), TJFLAG_FASTDCT)
+        }
+        if status != 0 {
+            let message = String(cString: tjGetErrorStr2(handle))
+            // Warnings such as "extraneous bytes before marker" leave a good image;
+            // a premature end means the file was cut short.
+            if tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) || message.contains("Premature end") {
+                throw ImageDecodeError(message.contains("Premature end") ? "truncated JPEG (\(message))" : "corrupt JPEG (\(message))")
+            }
+        }
+        if !isCMYK { return RGBImage(width: width, height: height, pixels: raw) }
+        // Adobe CMYK JPEGs store inverted ink values; TurboJPEG hands them back as stored.
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for p in 0..<(width * height) {
+            let k = Int(raw[p * 4 + 3])
+            for c in 0..<3 { rgb[p * 3 + c] = UInt8(Int(raw[p * 4 + c]) * k / 255) }
+        }
+        return RGBImage(width: width, height: height, pixels: rgb)
+    }
+
+    /// The scaled output size TurboJPEG produces for `minSide`.
+    public static func scaledSize(width: Int, height: Int, minSide: Int?) -> (Int, Int) {
+        guard let minSide else { return (width, height) }
+        var count: Int32 = 0
+        guard let factors = tjGetScalingFactors(&count) else { return (width, height) }
+        var best = (width, height)
+        var bestScale = Double.infinity
+        for i in 0..<Int(count) {
+            let f = factors[i]
+            let scale = Double(f.num) / Double(f.denom)
+            guard scale <= 1, scale < bestScale else { continue }
+            let w = (width * Int(f.num) + Int(f.denom) - 1) / Int(f.denom)
+            let h = (height * Int(f.num) + Int(f.denom) - 1) / Int(f.denom)
+            if min(w, h) >= minSide { best = (w, h); bestScale = scale }
+        }
+        return best
+    }
+
+    public static func encode(_ image: RGBImage, quality: Int = 90) throws -> [UInt8] {
+        guard let handle = tjInitCompress() else { throw ImageDecodeError("TurboJPEG could not start") }
+        defer { tjDestroy(handle) }
+        var buffer: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let status = image.pixels.withUnsafeBufferPointer { src in
+            tjCompress2(handle, src.baseAddress, Int32(image.width), 0, Int32(image.height),
+                        Int32(TJPF_RGB.rawValue), &buffer, &size, Int32(TJSAMP_420.rawValue), Int32(quality), 0)
+        }
+        defer { if let buffer { tjFree(buffer) } }
+        guard status == 0, let buffer else {
+            throw ImageDecodeError("JPEG encoding failed: \(String(cString: tjGetErrorStr2(handle)))")
+        }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(size)))
+    }
+
+    private static func readHeader(_ handle: tjhandle, _ bytes: UnsafeRawBufferPointer) throws -> (size: (width: Int, height: Int), colorspace: Int32) {
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let status = tjDecompressHeader3(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
+                                         &width, &height, &subsampling, &colorspace)
+        guard status == 0, width > 0, height > 0 else {
+            throw ImageDecodeError("corrupt JPEG header (\(String(cString: tjGetErrorStr2(handle))))")
+        }
+        return ((Int(width), Int(height)), colorspace)
+    }
+}

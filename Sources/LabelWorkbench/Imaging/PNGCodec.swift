@@ -1,0 +1,68 @@
+import CPNG
+
+/// PNG through libpng's simplified API. PNG has no scaled decode: validating
+/// a PNG means inflating all of it.
+public enum PNGCodec {
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> RGBImage {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
+            throw ImageDecodeError("corrupt PNG (\(message(of: &image)))")
+        }
+        image.format = UInt32(PNG_FORMAT_RGB)
+        let width = Int(image.width), height = Int(image.height)
+        guard width > 0, height > 0, width * height <= 1 << 28 else {
+            png_image_free(&image)
+            throw ImageDecodeError("PNG of \(width)x\(height) pixels is too large to decode")
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        // Transparent pixels are composed on black, as libpng does without a background.
+        let ok = pixels.withUnsafeMutableBytes { out in
+            png_image_finish_read(&image, nil, out.baseAddress, 0, nil)
+        }
+        guard ok != 0 else {
+            let reason = message(of: &image)
+            png_image_free(&image)
+            throw ImageDecodeError(reason.contains("EOF") || reason.contains("Read Error") || reason.contains("truncated")
+                                   ? "truncated PNG (\(reason))" : "corrupt PNG (\(reason))")
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    public static func header(_ bytes: UnsafeRawBufferPointer) throws -> (width: Int, height: Int) {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
+            throw ImageDecodeError("corrupt PNG (\(message(of: &image)))")
+        }
+        defer { png_image_free(&image) }
+        return (Int(image.width), Int(image.height))
+    }
+
+    public static func encode(_ rgb: RGBImage) throws -> [UInt8] {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(rgb.width)
+        image.height = UInt32(rgb.height)
+        image.format = UInt32(PNG_FORMAT_RGB)
+        var size: Int = 0
+        let probed = rgb.pixels.withUnsafeBytes { src in
+            png_image_write_to_memory(&image, nil, &size, 0, src.baseAddress, 0, nil)
+        }
+        guard probed != 0, size > 0 else { throw ImageDecodeError("PNG encoding failed (\(message(of: &image)))") }
+        var out = [UInt8](repeating: 0, count: size)
+        let written = out.withUnsafeMutableBytes { dst in
+            rgb.pixels.withUnsafeBytes { src in
+                png_image_write_to_memory(&image, dst.baseAddress, &size, 0, src.baseAddress, 0, nil)
+            }
+        }
+        guard written != 0 else { throw ImageDecodeError("PNG encoding failed (\(message(of: &image)))") }
+        return Array(out.prefix(size))
+    }
+
+    private static func message(of image: inout png_image) -> String {
+        withUnsafeBytes(of: &image.message) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+
+/// `lw init`: creates the database, the job and its label set. Rerunning with
+/// the same settings changes nothing; with other settings it refuses.
+public struct JobSettings: Sendable, Equatable {
+    public var name: String
+    public var labels: [String]
+    public var workersPerImage: Int
+    public var targetAccuracy: Double
+
+    public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
+        self.name = name
+        self.labels = labels
+        self.workersPerImage = workersPerImage
+        self.targetAccuracy = targetAccuracy
+    }
+
+    /// Checks the settings before anything is written.
+    public func validate() throws {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw LWError.invalidArgument("job name is empty: pass --job-name NAME")
+        }
+        if labels.count < 2 {
+            throw LWError.invalidArgument("need at least two labels, got \(labels.count) (\(labels.joined(separator: ","))): pass --labels a,b")
+        }
+        for label in labels where label.trimmingCharacters(in: .whitespaces).isEmpty || label != label.trimmingCharacters(in: .whitespaces) {
+            throw LWError.invalidArgument("label '\(label)' is empty or has surrounding spaces: pass --labels like logo,no_logo")
+        }
+        var seen = Set<String>()
+        for label in labels where !seen.insert(label).inserted {
+            throw LWError.invalidArgument("label '\(label)' is listed twice in --labels")
+        }
+        if workersPerImage < 1 || workersPerImage > 50 {
+            throw LWError.invalidArgument("--workers-per-image \(workersPerImage) is out of range: use 1 to 50")
+        }
+        if !(targetAccuracy > 0.5 && targetAccuracy < 1) {
+            throw LWError.invalidArgument("--target-accuracy \(targetAccuracy) is out of range: use a value between 0.5 and 1, e.g. 0.95")
+        }
+    }
+}
+
+public enum InitJob {
+    public enum Outcome: Equatable { case created, alreadyInitialized }
+
+    public static func run(databasePath: String, settings: JobSettings, context: RunContext) throws -> Outcome {
+        try settings.validate()
+        let store = try Store(path: databasePath)
+        var context = context
+        return try store.pool.write { db in
+            if let job = try JobRecord.fetchOne(db) {
+                let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
+                if job.name == settings.name && labels == settings.labels
+                    && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy {
+                    return .alreadyInitialized
+                }
+                throw LWError.alreadyInitialized(database: databasePath,
+                    detail: "job '\(job.name)', labels \(labels.joined(separator: ",")), \(job.workersPerImage) workers per image, target accuracy \(job.targetAccuracy)")
+            }
+            try context.begin(db)
+            let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
+                                targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
+            try job.insert(db)
+            try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
+                "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
+            ])
+            for (index, name) in settings.labels.enumerated() {
+                var label = LabelRecord(name: name, classIndex: index)
+                try label.insert(db)
+                try context.audit(db, action: "label.create", entity: "label", entityId: label.id,
+                                  after: ["name": name, "class_index": index])
+            }
+            try context.finish(db, status: "succeeded", counts: ["labels": settings.labels.count])
+            return .created
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import GRDB
+
+/// `lw status`: Ground Truth's counters and per-label counts, read from the views.
+public struct JobStatus: Sendable, Equatable {
+    public var jobName: String
+    public var total: Int
+    public var humanLabeled: Int
+    public var machineLabeled: Int
+    public var unlabeled: Int
+    public var failed: Int
+    public var labels: [(name: String, images: Int)]
+
+    public static func read(_ store: Store) throws -> JobStatus {
+        try store.pool.read { db in
+            let job = try JobRecord.fetchOne(db)!
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM job_progress")!
+            let labels = try Row.fetchAll(db, sql: "SELECT label, images FROM label_count").map {
+                (name: $0["label"] as String, images: $0["images"] as Int)
+            }
+            return JobStatus(jobName: job.name, total: row["total"], humanLabeled: row["human_labeled"],
+                             machineLabeled: row["machine_labeled"], unlabeled: row["unlabeled"],
+                             failed: row["failed"], labels: labels)
+        }
+    }
+
+    /// The `--json` form; these keys are a contract with scripts.
+    public var jsonObject: [String: Any] {
+        [
+            "job": jobName, "total": total, "human_labeled": humanLabeled, "machine_labeled": machineLabeled,
+            "unlabeled": unlabeled, "failed": failed,
+            "labels": Dictionary(uniqueKeysWithValues: labels.map { ($0.name, $0.images) }),
+        ]
+    }
+
+    public static func == (a: JobStatus, b: JobStatus) -> Bool {
+        JSON.text(a.jsonObject) == JSON.text(b.jsonObject)
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+
+/// One struct per table, columns named as in the schema.
+public struct JobRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "job"
+    public var id: Int64 = 1
+    public var name: String
+    public var workersPerImage: Int
+    public var targetAccuracy: Double
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, workersPerImage = "workers_per_image", targetAccuracy = "target_accuracy", createdAt = "created_at"
+    }
+}
+
+public struct LabelRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "label"
+    public var id: Int64?
+    public var name: String
+    public var classIndex: Int
+
+    enum CodingKeys: String, CodingKey { case id, name, classIndex = "class_index" }
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "image"
+    public var id: Int64?
+    public var sha256: String
+    public var source: String
+    public var path: String
+    public var bytes: Int
+    public var width: Int
+    public var height: Int
+    public var format: String
+    public var manifestFields: String?
+    public var importedAt: String
+    public var runId: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, sha256, source, path, bytes, width, height, format
+        case manifestFields = "manifest_fields", importedAt = "imported_at", runId = "run_id"
+    }
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct ImportErrorRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "import_error"
+    public var id: Int64?
+    public var source: String
+    public var reason: String
+    public var recordedAt: String
+    public var runId: Int64
+
+    enum CodingKeys: String, CodingKey { case id, source, reason, recordedAt = "recorded_at", runId = "run_id" }
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

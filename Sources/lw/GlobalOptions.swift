@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import LabelWorkbench
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $LW_DB, else ./lw.db).", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Who is acting, for the audit trail (default: $USER).", valueName: "name"))
+    var actor: String?
+
+    @Flag(name: .long, help: "No progress bar and no summary on stderr.")
+    var quiet = false
+
+    var databasePath: String {
+        db ?? ProcessInfo.processInfo.environment["LW_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "lw.db"
+    }
+
+    var actorName: String {
+        actor ?? ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+    }
+
+    func context(_ command: String) -> RunContext {
+        RunContext(actor: actorName, command: command, arguments: Array(CommandLine.arguments.dropFirst()))
+    }
+
+    func openStore() throws -> Store { try Store.openExisting(path: databasePath) }
+
+    /// A progress bar on stderr, only when stderr is a terminal and not --quiet.
+    func progressBar() -> ProgressReporter? {
+        quiet || isatty(STDERR_FILENO) == 0 ? nil : TerminalProgressBar()
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct LW: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lw",
+        abstract: "The label workbench: turn a pile of images into a trustworthy labeled training set.",
+        discussion: """
+            Every fact lives in one SQLite file (--db, or LW_DB, default ./lw.db).
+            Data goes to stdout, progress and diagnostics to stderr.
+            """,
+        version: "0.1.0",
+        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self]
+    )
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import LabelWorkbench
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show Ground Truth's counters and the images per label.",
+        discussion: """
+            Examples:
+              lw status
+              lw status --json   # {"total":…,"human_labeled":…,"machine_labeled":…,"unlabeled":…,"failed":…,"labels":{…}}
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        try Console.reportingErrors {
+            let status = try JobStatus.read(try global.openStore())
+            if json {
+                Console.out(JSON.text(status.jsonObject))
+                return
+            }
+            let rows: [(String, Int)] = [
+                ("total", status.total), ("human-labeled", status.humanLabeled),
+                ("machine-labeled", status.machineLabeled), ("unlabeled", status.unlabeled), ("failed", status.failed),
+            ]
+            Console.out("job \(status.jobName)")
+            Console.out(Table.render(rows.map { [$0.0, $0.1.grouped] }, rightAligned: [1]))
+            Console.out("")
+            Console.out(Table.render([["label", "images"]] + status.labels.map { [$0.name, $0.images.grouped] }, rightAligned: [1]))
+        }
+    }
+}
+
+/// Plain aligned columns for terminal tables.
+enum Table {
+    static func render(_ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return rightAligned.contains(i) ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
