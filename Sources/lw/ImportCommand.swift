@@ -25,6 +25,9 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Folders or image files.", valueName: "path"))
     var paths: [String] = []
 
+    @Option(name: .customLong("batch-size"), help: "Files written per transaction (a kill loses at most one batch of work).")
+    var batchSize = 256
+
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
@@ -32,6 +35,7 @@ struct ImportCommand: ParsableCommand {
         if paths.isEmpty && manifest == nil {
             throw ValidationError("nothing to import: give folders or files, or --manifest FILE")
         }
+        if batchSize < 1 { throw ValidationError("--batch-size \(batchSize) must be at least 1") }
     }
 
     func run() throws {
@@ -41,6 +45,7 @@ struct ImportCommand: ParsableCommand {
             var candidates = try ImportSources.walk(paths)
             if let manifest { candidates += try ImportSources.manifest(manifest) }
             var operation = ImportImages(store: store, context: global.context("import"), progress: global.progressBar())
+            operation.batchSize = batchSize
             let summary = try operation.run(candidates)
             report(summary)
             failed = summary.failed > 0

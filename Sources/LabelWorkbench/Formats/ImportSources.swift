@@ -90,7 +90,7 @@ public enum ImportSources {
     /// The local file behind a source-ref; "" when lw cannot read that scheme.
     static func localPath(_ ref: String, base: String) -> String {
         if ref.hasPrefix("file://") { return URL(string: ref)?.path ?? "" }
-        if let colon = ref.range(of: "://"), ref[..<colon.lowerBound].allSatisfy({ $0.isLetter }) { return "" }
+        if ref.range(of: #"^[A-Za-z][A-Za-z0-9+.-]*://"#, options: .regularExpression) != nil { return "" }
         return absolutePath(ref, relativeTo: base)
     }
 

@@ -16,12 +16,11 @@ public struct ImageProbe: Sendable, Equatable {
         }
         switch format {
         case .jpeg:
-            let header = try JPEGCodec.header(bytes)
-            _ = try JPEGCodec.decode(bytes, minSide: 1)
-            return ImageProbe(format: .jpeg, width: header.width, height: header.height)
+            let decoded = try JPEGCodec.decodeWithSize(bytes, minSide: 1)
+            return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height)
         case .png:
-            let image = try PNGCodec.decode(bytes)
-            return ImageProbe(format: .png, width: image.width, height: image.height)
+            let size = try PNGCodec.validate(bytes)
+            return ImageProbe(format: .png, width: size.width, height: size.height)
         default:
             throw ImageDecodeError("unsupported format \(format.rawValue.uppercased()) (lw reads JPEG and PNG; convert it, e.g. `convert in.\(format.rawValue) out.png`)")
         }

@@ -14,6 +14,11 @@ public enum JPEGCodec {
     /// `minSide` on its shorter side (or full size when `minSide` is nil).
     /// A truncated or corrupt stream is an error, not a grey image.
     public static func decode(_ bytes: UnsafeRawBufferPointer, minSide: Int? = nil) throws -> RGBImage {
+        try decodeWithSize(bytes, minSide: minSide).image
+    }
+
+    /// Like `decode`, also returning the full size from the header.
+    public static func decodeWithSize(_ bytes: UnsafeRawBufferPointer, minSide: Int?) throws -> (image: RGBImage, width: Int, height: Int) {
         guard let handle = tjInitDecompress() else { throw ImageDecodeError("TurboJPEG could not start") }
         defer { tjDestroy(handle) }
         let (size, colorspace) = try readHeader(handle, bytes)
@@ -24,7 +29,7 @@ public enum JPEGCodec {
         let status = raw.withUnsafeMutableBufferPointer { out in
             tjDecompress2(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
                           out.baseAddress, Int32(width), 0, Int32(height),
-                          Int32(isCMYK ? TJPF_CMYK.rawValue : TJPF_RGB.rawValue), TJFLAG_FASTDCT)
+                          Int32(isCMYK ? TJPF_CMYK.rawValue : TJPF_RGB.rawValue), TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE)
         }
         if status != 0 {
             let message = String(cString: tjGetErrorStr2(handle))
@@ -34,14 +39,14 @@ public enum JPEGCodec {
                 throw ImageDecodeError(message.contains("Premature end") ? "truncated JPEG (\(message))" : "corrupt JPEG (\(message))")
             }
         }
-        if !isCMYK { return RGBImage(width: width, height: height, pixels: raw) }
+        if !isCMYK { return (RGBImage(width: width, height: height, pixels: raw), size.width, size.height) }
         // Adobe CMYK JPEGs store inverted ink values; TurboJPEG hands them back as stored.
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for p in 0..<(width * height) {
             let k = Int(raw[p * 4 + 3])
             for c in 0..<3 { rgb[p * 3 + c] = UInt8(Int(raw[p * 4 + c]) * k / 255) }
         }
-        return RGBImage(width: width, height: height, pixels: rgb)
+        return (RGBImage(width: width, height: height, pixels: rgb), size.width, size.height)
     }
 
     /// The scaled output size TurboJPEG produces for `minSide`.

@@ -44,12 +44,10 @@ public struct ImportImages {
         var known = try store.pool.read { db in Set(try String.fetchAll(db, sql: "SELECT sha256 FROM image")) }
         progress?.start("import", total: candidates.count)
         do {
-            for start in stride(from: 0, to: candidates.count, by: batchSize) {
-                let batch = Array(candidates[start..<min(start + batchSize, candidates.count)])
-                let snapshot = known
-                let examined = parallelMap(batch) { Self.examine($0, known: snapshot) }
+            let snapshot = known
+            try pipelined(candidates, batchSize: batchSize, transform: { Self.examine($0, known: snapshot) }) { batch, examined in
                 try store.pool.write { db in
-                    try write(batch: batch, examined: examined, known: &known, summary: &summary, db: db)
+                    try write(batch: Array(batch), examined: examined, known: &known, summary: &summary, db: db)
                 }
                 progress?.advance(by: batch.count)
             }
@@ -169,16 +167,23 @@ enum FileReader {
         if (info.st_mode & S_IFMT) == S_IFDIR { throw ImageDecodeError("is a folder, not a file") }
         let size = Int(info.st_size)
         if size == 0 { throw ImageDecodeError("empty file (0 bytes)") }
-        var buffer = [UInt8](repeating: 0, count: size)
-        var done = 0
-        try buffer.withUnsafeMutableBytes { raw in
+        var failure: ImageDecodeError?
+        // Uninitialised storage: the read fills it; zero-filling would cost a pass over every file.
+        let buffer = [UInt8](unsafeUninitializedCapacity: size) { raw, count in
+            var done = 0
             while done < size {
                 let n = read(fd, raw.baseAddress! + done, size - done)
-                if n < 0 { if errno == EINTR { continue }; throw ImageDecodeError("read error: \(String(cString: strerror(errno)))") }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = ImageDecodeError("read error: \(String(cString: strerror(errno)))")
+                    break
+                }
                 if n == 0 { break }
                 done += n
             }
+            count = done
         }
-        return done == size ? buffer : Array(buffer.prefix(done))
+        if let failure { throw failure }
+        return buffer
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+final class InitAndStatusTests: XCTestCase {
+    var lw: LWRunner!
+    override func setUpWithError() throws { lw = try LWRunner.make() }
+    override func tearDown() { lw.cleanUp() }
+
+    func testStatusOnAMissingDatabaseSaysToInitAndCreatesNothing() throws {
+        let result = try lw.run(["status"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("lw init"), result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lw.database))
+    }
+
+    func testInitIsIdempotentAndRefusesOtherSettings() throws {
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]).status, 0)
+        let again = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"])
+        XCTAssertEqual(again.status, 0)
+        XCTAssertTrue(again.stdout.contains("nothing changed"))
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'init'"), 1)
+        let other = try lw.run(["init", "--labels", "cat,dog", "--job-name", "logo-job"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("already holds a job"), other.stderr)
+        XCTAssertEqual(try lw.query("SELECT name FROM label ORDER BY class_index") as [String], ["logo", "no_logo"])
+    }
+
+    func testInitRejectsBadSettingsWithoutCreatingAJob() throws {
+        for arguments in [["--labels", "logo"], ["--labels", "a,a"], ["--labels", "a,,b"],
+                          ["--labels", "a,b", "--target-accuracy", "1.5"], ["--labels", "a,b", "--workers-per-image", "0"]] {
+            let result = try lw.run(["init"] + arguments)
+            XCTAssertEqual(result.status, 1, "\(arguments)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.hasPrefix("lw: "), result.stderr)
+        }
+        XCTAssertEqual(try lw.run(["status"]).status, 1)
+    }
+
+    func testUsageErrorsExit64() throws {
+        XCTAssertEqual(try lw.run(["init"]).status, 64)
+        XCTAssertEqual(try lw.run(["import"]).status, 64)
+    }
+
+    func testStatusJSONHasTheContractKeys() throws {
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        try lw.makeImages("photos", count: 3)
+        try lw.run(["import", "photos"])
+        let result = try lw.run(["status", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(object["total"] as? Int, 3)
+        XCTAssertEqual(object["unlabeled"] as? Int, 3)
+        for key in ["human_labeled", "machine_labeled", "failed"] { XCTAssertEqual(object[key] as? Int, 0, key) }
+        XCTAssertEqual(object["labels"] as? [String: Int], ["logo": 0, "no_logo": 0])
+        let table = try lw.run(["status"]).stdout
+        XCTAssertTrue(table.contains("unlabeled"), table)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import LabelWorkbench
+import XCTest
+
+/// Runs the built `lw` binary in a temporary folder with its own database.
+struct LWRunner {
+    let directory: URL
+    var database: String { directory.appendingPathComponent("lw.db").path }
+
+    static var binary: URL {
+        // The test bundle sits next to the products it was built with.
+        var candidates = [Bundle.main.bundleURL.appendingPathComponent("lw")]
+        for bundle in Bundle.allBundles { candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("lw")) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/lw"))
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }!
+    }
+
+    static func make() throws -> LWRunner {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lw-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return LWRunner(directory: dir)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, environment: extra)
+        // Drain stderr on another thread while reading stdout here: neither pipe can fill up.
+        let errHandle = (process.standardError as! Pipe).fileHandleForReading
+        nonisolated(unsafe) var stderr = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { stderr = errHandle.readDataToEndOfFile(); group.leave() }
+        let stdout = (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Starts `lw` without waiting (to kill it midway).
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["LW_DB"] = database
+        environment["USER"] = "tester"
+        for (k, v) in extra { environment[k] = v }
+        process.environment = environment
+        let outPipe = Pipe(), errPipe = Pipe()
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Writes `count` JPEG/PNG images into `folder` (every 5th a PNG).
+    @discardableResult
+    func makeImages(_ folder: String, count: Int, seed: UInt64 = 1, size: (Int, Int) = (96, 72)) throws -> [String] {
+        let dir = directory.appendingPathComponent(folder)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var paths: [String] = []
+        for i in 0..<count {
+            let image = SyntheticImages.render(.init(width: size.0, height: size.1, withMark: i % 2 == 0, seed: seed &+ UInt64(i)))
+            let isPNG = i % 5 == 4
+            let bytes = isPNG ? try PNGCodec.encode(image) : try JPEGCodec.encode(image, quality: 85)
+            let path = dir.appendingPathComponent(String(format: "img%04d.%@", i, isPNG ? "png" : "jpg")).path
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            paths.append(path)
+        }
+        return paths
+    }
+
+    func query<T: DatabaseValueConvertible>(_ sql: String) throws -> [T] {
+        try DatabaseQueue(path: database).read { try T.fetchAll($0, sql: sql) }
+    }
+
+    func scalar(_ sql: String) throws -> Int {
+        try DatabaseQueue(path: database).read { try Int.fetchOne($0, sql: sql) ?? -1 }
+    }
+}
