@@ -17,6 +17,7 @@ let package = Package(
         // Debian's libturbojpeg0-dev and libpng-dev, reached through module maps.
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Turns migrations/*.sql into a Swift file of string literals at build time,
         // so the binary carries its schema wherever it is copied.
@@ -26,7 +27,7 @@ let package = Package(
         .target(
             name: "LabelWorkbench",
             dependencies: [
-                "CTurboJPEG", "CPNG",
+                "CTurboJPEG", "CPNG", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -42,7 +43,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelWorkbenchTests",
-            dependencies: ["LabelWorkbench", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LabelWorkbench", "CPNG", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Golden")]
         ),
         .testTarget(

@@ -54,7 +54,7 @@ final class ImportTests: XCTestCase {
             ("notes.txt", Data("not a picture".utf8), "not an image"),
             ("anim.gif", Data("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8), "unsupported format GIF"),
         ]
-        for (name, data, _) in bad { FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: data) }
+        for (name, data, _) in bad { _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: data) }
         let result = try lw.run(["import", "mixed"])
         XCTAssertEqual(result.status, 2, "exit 2 says some failed")
         XCTAssertTrue(result.stdout.contains("imported 5 of 10 files"), result.stdout)
@@ -73,7 +73,7 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM import_error"), 5)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'import_error.record'"), 5)
         let fixed = try JPEGCodec.encode(SyntheticImages.render(.init(width: 40, height: 30, withMark: false, seed: 77)))
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("truncated.jpg").path, contents: Data(fixed))
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("truncated.jpg").path, contents: Data(fixed))
         XCTAssertEqual(try lw.run(["import", "mixed"]).status, 2)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM import_error"), 4)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'import_error.resolve'"), 1)

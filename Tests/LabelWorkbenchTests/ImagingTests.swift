@@ -1,3 +1,4 @@
+import CPNG
 import XCTest
 @testable import LabelWorkbench
 
@@ -75,5 +76,50 @@ final class ImagingTests: XCTestCase {
     func testContentHashIsSHA256() {
         let hex = Array("abc".utf8).withUnsafeBytes { ContentHash.sha256Hex($0) }
         XCTAssertEqual(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+final class PNGValidatorTests: XCTestCase {
+    /// The validator never accepts a file libpng rejects: truncations at every
+    /// 97th byte and single-byte flips across the file.
+    func testValidatorRejectsEverythingLibpngRejects() throws {
+        let picture = SyntheticImages.render(.init(width: 120, height: 90, withMark: true, seed: 5))
+        let png = try PNGCodec.encode(picture)
+        XCTAssertEqual(try png.withUnsafeBytes { try PNGValidator.validate($0) }.width, 120)
+        var variants: [[UInt8]] = stride(from: 0, to: png.count, by: 97).map { Array(png.prefix($0)) }
+        var rng = SeededGenerator(seed: 11)
+        for _ in 0..<300 {
+            var copy = png
+            copy[Int(rng.next() % UInt64(png.count))] ^= UInt8(1 + rng.next() % 255)
+            variants.append(copy)
+        }
+        var rejectedByBoth = 0
+        for variant in variants {
+            let libpngAccepts = (try? variant.withUnsafeBytes { try PNGCodec.decode($0) }) != nil
+            let validatorAccepts = (try? variant.withUnsafeBytes { try PNGValidator.validate($0) }) != nil
+            if !libpngAccepts {
+                XCTAssertFalse(validatorAccepts, "validator accepted a file libpng rejects")
+                rejectedByBoth += 1
+            }
+        }
+        XCTAssertGreaterThan(rejectedByBoth, 100)
+    }
+
+    func testGreyPaletteAndAlphaPNGsValidate() throws {
+        // libpng's writer in other formats: grey, grey+alpha, RGBA.
+        for (format, channels) in [(Int(PNG_FORMAT_GRAY), 1), (Int(PNG_FORMAT_GA), 2), (Int(PNG_FORMAT_RGB) | Int(PNG_FORMAT_FLAG_ALPHA), 4)] {
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            image.width = 33; image.height = 17
+            image.format = UInt32(format)
+            let pixels = (0..<(33 * 17 * channels)).map { UInt8($0 % 251) }
+            var size = 0
+            _ = pixels.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
+            var out = [UInt8](repeating: 0, count: size)
+            _ = out.withUnsafeMutableBytes { dst in pixels.withUnsafeBytes { png_image_write_to_memory(&image, dst.baseAddress, &size, 0, $0.baseAddress, 0, nil) } }
+            let result = try Array(out.prefix(size)).withUnsafeBytes { try PNGValidator.validate($0) }
+            XCTAssertEqual(result.width, 33)
+            XCTAssertEqual(result.height, 17)
+        }
     }
 }

@@ -19,7 +19,7 @@ public struct ImageProbe: Sendable, Equatable {
             let decoded = try JPEGCodec.decodeWithSize(bytes, minSide: 1)
             return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height)
         case .png:
-            let size = try PNGCodec.validate(bytes)
+            let size = try PNGValidator.validate(bytes)
             return ImageProbe(format: .png, width: size.width, height: size.height)
         default:
             throw ImageDecodeError("unsupported format \(format.rawValue.uppercased()) (lw reads JPEG and PNG; convert it, e.g. `convert in.\(format.rawValue) out.png`)")

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make bench`: performance targets live here, never in unit tests.
+# Needs the benchmark set from ../shared/bench; generates it under /tmp when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED="${LW_SHARED:-$(cd .. && pwd)/shared/bench}"
+DATA="${LW_BENCH_DATA:-/tmp/lwbench/public}"
+VENV="${LW_BENCH_VENV:-/tmp/lwvenv}"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q -r "$SHARED/requirements.txt"
+fi
+if [ ! -f "$DATA/ground_truth.csv" ]; then
+    "$VENV/bin/python" "$SHARED/make_logo_dataset.py" --config public --out "$DATA"
+fi
+LW="$(pwd)/.build/release/lw"
+echo "== import throughput (lw vs a simple Python importer)"
+"$VENV/bin/python" bench/import_benchmark.py --lw "$LW" --images "$DATA/images" --repeat 3
