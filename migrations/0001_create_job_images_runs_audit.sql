@@ -48,6 +48,7 @@ CREATE TABLE image (
     height      INTEGER NOT NULL CHECK (height > 0),
     format      TEXT    NOT NULL CHECK (format IN ('jpeg', 'png')),
     manifest_fields TEXT,                       -- the input manifest line (JSON object), if imported from one
+    random_rank REAL    NOT NULL CHECK (random_rank >= 0 AND random_rank < 1),  -- from sha256: a stable random order
     imported_at TEXT    NOT NULL,
     run_id      INTEGER NOT NULL REFERENCES run(id)
 );

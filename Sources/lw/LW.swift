@@ -10,6 +10,7 @@ struct LW: ParsableCommand {
             Data goes to stdout, progress and diagnostics to stderr.
             """,
         version: "0.1.0",
-        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self]
+        subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self, WorkersCommand.self, AssignCommand.self,
+                      AssignmentsCommand.self, ReviewCommand.self, ConsensusCommand.self]
     )
 }

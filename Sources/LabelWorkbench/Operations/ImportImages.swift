@@ -111,7 +111,8 @@ public struct ImportImages {
                 }
                 var image = ImageRecord(sha256: sha, source: candidate.source, path: candidate.path, bytes: bytes,
                                         width: probe.width, height: probe.height, format: probe.format.rawValue,
-                                        manifestFields: candidate.manifestFields, importedAt: now, runId: context.runId!)
+                                        manifestFields: candidate.manifestFields, randomRank: Self.randomRank(sha256: sha),
+                                        importedAt: now, runId: context.runId!)
                 try image.insert(db)
                 known.insert(sha)
                 summary.imported += 1
@@ -122,6 +123,12 @@ public struct ImportImages {
                 try clearFailure(source: candidate.source, db: db)
             }
         }
+    }
+
+    /// A stable, uniformly spread rank in [0, 1) from the content hash: the
+    /// order of the random seed sample, independent of file names.
+    static func randomRank(sha256: String) -> Double {
+        Double(UInt64(sha256.prefix(13), radix: 16)!) / Double(UInt64(1) << 52)
     }
 
     private func countKnown(sha: String, candidate: ImportCandidate, summary: inout ImportSummary, db: Database) throws {

@@ -35,12 +35,13 @@ public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var height: Int
     public var format: String
     public var manifestFields: String?
+    public var randomRank: Double
     public var importedAt: String
     public var runId: Int64
 
     enum CodingKeys: String, CodingKey {
         case id, sha256, source, path, bytes, width, height, format
-        case manifestFields = "manifest_fields", importedAt = "imported_at", runId = "run_id"
+        case manifestFields = "manifest_fields", randomRank = "random_rank", importedAt = "imported_at", runId = "run_id"
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+
+/// `lw assign`: gives images that still need human labels to distinct active
+/// workers. One transaction: expire overdue assignments, refresh consensus,
+/// then fill — first images already in progress that lost a worker, then
+/// images whose votes disagree (dynamic overlap), then new images in the
+/// strategy's order — balancing load across workers.
+public struct AssignImages {
+    public enum Strategy: String, Sendable, CaseIterable {
+        case random, uncertain, auto
+    }
+
+    public struct Options: Sendable {
+        public var perImage: Int?
+        public var maxPerImage: Int?
+        /// At most this many images with open assignments after the run (in-progress images count).
+        public var limit: Int?
+        public var strategy: Strategy = .auto
+        public var expiresAfter: TimeInterval?
+        public var maxOpenPerWorker: Int?
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var assignments = 0
+        public var newImages = 0
+        public var overlapImages = 0
+        public var refilledImages = 0
+        public var expired = 0
+        public var imagesInProgress = 0
+        public var imagesShortOfWorkers = 0
+        public var strategyUsed = "random"
+        public var counts: [String: Any] {
+            ["assignments": assignments, "new_images": newImages, "overlap_images": overlapImages,
+             "refilled_images": refilledImages, "expired": expired, "images_in_progress": imagesInProgress,
+             "images_short_of_workers": imagesShortOfWorkers, "strategy": strategyUsed]
+        }
+        public static func == (a: Summary, b: Summary) -> Bool { JSON.text(a.counts) == JSON.text(b.counts) }
+    }
+
+    public var store: Store
+    public var context: RunContext
+    public var options: Options
+
+    public init(store: Store, context: RunContext, options: Options) {
+        self.store = store
+        self.context = context
+        self.options = options
+    }
+
+    public mutating func run() throws -> Summary {
+        var context = self.context
+        let options = self.options
+        let summary: Summary = try store.pool.write { db in
+            let job = try JobRecord.fetchOne(db)!
+            let maxPerImageSetting = try Int.fetchOne(db, sql: "SELECT max_workers_per_image FROM job")!
+            let threshold = try Double.fetchOne(db, sql: "SELECT extra_vote_below_confidence FROM job")!
+            let perImage = options.perImage ?? job.workersPerImage
+            let maxPerImage = max(perImage, options.maxPerImage ?? maxPerImageSetting)
+            let activeWorkers = try Int64.fetchAll(db, sql: "SELECT id FROM worker WHERE active = 1 AND kind = 'human' ORDER BY id")
+            if activeWorkers.isEmpty {
+                throw LWError.invalidArgument("no active workers: add some with `lw workers add NAME...`")
+            }
+            if perImage > activeWorkers.count {
+                throw LWError.invalidArgument("--per-image \(perImage) needs at least \(perImage) active workers, there are \(activeWorkers.count): add workers or lower --per-image")
+            }
+            try RunLog.markInterruptedRuns(db)
+            try context.begin(db)
+            var summary = Summary()
+            summary.expired = try Assignments.expireOverdue(db, context: context)
+            _ = try RefreshConsensus.run(db, context: context)
+
+            var planner = try WorkerPlanner(db, workers: activeWorkers, maxOpen: options.maxOpenPerWorker, seed: options.seed)
+            let expiresAt = options.expiresAfter.map { Timestamp.iso(context.clock.now().addingTimeInterval($0)) }
+            func give(_ image: Int64, count: Int, reason: String) throws -> Int {
+                let chosen = try planner.choose(count, for: image, db: db)
+                for worker in chosen {
+                    try db.execute(sql: """
+                        INSERT INTO assignment (image_id, worker_id, reason, created_at, expires_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [image, worker, reason, context.clock.iso, expiresAt, context.runId])
+                    try context.audit(db, action: "assignment.create", entity: "assignment", entityId: db.lastInsertedRowID,
+                                      after: ["image_id": image, "worker_id": worker, "reason": reason, "expires_at": expiresAt as Any])
+                }
+                summary.assignments += chosen.count
+                if chosen.count < count { summary.imagesShortOfWorkers += 1 }
+                return chosen.count
+            }
+
+            // 1. Images in progress that lost a worker (released, expired, disabled).
+            let inProgress = try Row.fetchAll(db, sql: """
+                SELECT a.image_id, count(*) AS open, coalesce(c.votes, 0) AS votes
+                FROM assignment AS a LEFT JOIN consensus AS c ON c.image_id = a.image_id
+                WHERE a.status = 'open' GROUP BY a.image_id ORDER BY a.image_id
+                """)
+            summary.imagesInProgress = inProgress.count
+            for row in inProgress {
+                let have = (row["open"] as Int) + (row["votes"] as Int)
+                if have < perImage { _ = try give(row["image_id"], count: perImage - have, reason: "refill") }
+            }
+            var budget = options.limit.map { max(0, $0 - inProgress.count) } ?? Int.max
+
+            // 2. Labeled images short of votes, then images whose votes disagree (dynamic overlap).
+            if budget > 0 {
+                let unfinished = try Row.fetchAll(db, sql: """
+                    SELECT c.image_id, c.votes, c.confidence FROM consensus AS c
+                    WHERE (c.votes < ? OR (c.confidence < ? AND c.votes < ?))
+                      AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+                    ORDER BY c.votes < ? DESC, c.confidence, c.image_id
+                    """, arguments: [perImage, threshold, maxPerImage, perImage])
+                for row in unfinished where budget > 0 {
+                    let votes: Int = row["votes"]
+                    let isOverlap = votes >= perImage
+                    if try give(row["image_id"], count: isOverlap ? 1 : perImage - votes, reason: isOverlap ? "overlap" : "refill") > 0 {
+                        budget -= 1
+                        if isOverlap { summary.overlapImages += 1 } else { summary.refilledImages += 1 }
+                    }
+                    if planner.exhausted { break }
+                }
+            }
+
+            // 3. New images, in the strategy's order.
+            let hasModel = try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL LIMIT 1") != nil
+            let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)
+            summary.strategyUsed = useUncertain ? "uncertain" : "random"
+            let orderedQueries = useUncertain
+                ? [Queue.nextUncertain, Queue.nextRandom]  // images the model has not scored come after
+                : [Queue.nextRandom]
+            var seen = Set<Int64>()
+            queries: for sql in orderedQueries {
+                while budget > 0 && !planner.exhausted {
+                    let batch = try Int64.fetchAll(db, sql: sql, arguments: [min(budget, 500) + seen.count])
+                        .filter { !seen.contains($0) }
+                    if batch.isEmpty { continue queries }
+                    for image in batch where budget > 0 && !planner.exhausted {
+                        seen.insert(image)
+                        if try give(image, count: perImage, reason: useUncertain && sql == Queue.nextUncertain ? "uncertain" : "random") > 0 {
+                            budget -= 1
+                            summary.newImages += 1
+                        }
+                    }
+                }
+            }
+            try context.finish(db, status: "succeeded", counts: summary.counts)
+            return summary
+        }
+        self.context = context
+        return summary
+    }
+}
+
+/// The hot "next images for humans" queries: each walks a partial index in
+/// order and stops after N rows (see EXPLAIN QUERY PLAN in the tests).
+public enum Queue {
+    public static let nextRandom = """
+        SELECT id FROM image WHERE awaiting_label = 1
+          AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = image.id AND a.status = 'open')
+        ORDER BY random_rank LIMIT ?
+        """
+    public static let nextUncertain = """
+        SELECT id FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = image.id AND a.status = 'open')
+        ORDER BY uncertainty_rank LIMIT ?
+        """
+}
+
+/// Picks distinct workers for an image: never one already on it, never one at
+/// their open-assignment cap, least loaded first (open, then ever assigned),
+/// ties broken by a seeded hash so no worker is always first.
+struct WorkerPlanner {
+    private var open: [Int64: Int] = [:]
+    private var total: [Int64: Int] = [:]
+    private let workers: [Int64]
+    private let maxOpen: Int?
+    private let seed: UInt64
+
+    init(_ db: Database, workers: [Int64], maxOpen: Int?, seed: UInt64) throws {
+        self.workers = workers
+        self.maxOpen = maxOpen
+        self.seed = seed
+        for row in try Row.fetchAll(db, sql: """
+            SELECT worker_id, sum(status = 'open') AS open, count(*) AS total FROM assignment GROUP BY worker_id
+            """) {
+            open[row["worker_id"]] = row["open"]
+            total[row["worker_id"]] = row["total"]
+        }
+    }
+
+    /// True when every worker is at their cap: nothing more can be assigned.
+    var exhausted: Bool {
+        guard let maxOpen else { return false }
+        return workers.allSatisfy { open[$0, default: 0] >= maxOpen }
+    }
+
+    mutating func choose(_ count: Int, for image: Int64, db: Database) throws -> [Int64] {
+        let busy = Set(try Int64.fetchAll(db, sql: """
+            SELECT worker_id FROM assignment WHERE image_id = ? AND status IN ('open', 'answered', 'skipped')
+            UNION SELECT worker_id FROM vote WHERE image_id = ?
+            """, arguments: [image, image]))
+        let eligible = workers.filter { !busy.contains($0) && (maxOpen == nil || open[$0, default: 0] < maxOpen!) }
+        let chosen = eligible.sorted { a, b in
+            let ka = (open[a, default: 0], total[a, default: 0], mix(a, image)), kb = (open[b, default: 0], total[b, default: 0], mix(b, image))
+            return ka < kb
+        }.prefix(count)
+        for w in chosen { open[w, default: 0] += 1; total[w, default: 0] += 1 }
+        return Array(chosen)
+    }
+
+    private func mix(_ worker: Int64, _ image: Int64) -> UInt64 {
+        var g = SeededGenerator(seed: seed ^ (UInt64(bitPattern: worker) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(bitPattern: image))
+        return g.next()
+    }
+}

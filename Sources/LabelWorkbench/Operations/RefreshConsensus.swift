@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+
+/// Recomputes every image's human label from all votes (Dawid–Skene) and each
+/// worker's estimated quality, inside the caller's transaction. Writes only
+/// what changed — a new label, a different vote count, or a confidence that
+/// moved by 0.0005 or more — each with an audit row, so rerunning it with no
+/// new votes changes nothing.
+public enum RefreshConsensus {
+    public struct Summary: Sendable, Equatable {
+        public var images = 0
+        public var decided = 0
+        public var revised = 0
+        public var removed = 0
+        public var ties = 0
+        public var iterations = 0
+    }
+
+    static let confidenceStep = 0.0005
+
+    public static func run(_ db: Database, context: RunContext) throws -> Summary {
+        let labels = try Row.fetchAll(db, sql: "SELECT id, name FROM label ORDER BY class_index").map { ($0["id"] as Int64, $0["name"] as String) }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT v.image_id, v.worker_id, l.class_index FROM vote AS v JOIN label AS l ON l.id = v.label_id ORDER BY v.image_id, v.worker_id
+            """)
+        var imageIndex: [Int64: Int] = [:], workerIndex: [Int64: Int] = [:]
+        var images: [Int64] = [], workers: [Int64] = []
+        var ballots: [Ballot] = []
+        ballots.reserveCapacity(rows.count)
+        for row in rows {
+            let image: Int64 = row[0], worker: Int64 = row[1]
+            let i = imageIndex[image] ?? { imageIndex[image] = images.count; images.append(image); return images.count - 1 }()
+            let w = workerIndex[worker] ?? { workerIndex[worker] = workers.count; workers.append(worker); return workers.count - 1 }()
+            ballots.append(Ballot(item: i, worker: w, label: row[2]))
+        }
+        var summary = Summary()
+        summary.images = images.count
+        let result = DawidSkene.fit(ballots, items: images.count, workers: workers.count, classes: labels.count)
+        summary.iterations = result.iterations
+        var votesPerImage = [Int](repeating: 0, count: images.count)
+        var agreeing = [Int](repeating: 0, count: workers.count), cast = [Int](repeating: 0, count: workers.count)
+        for b in ballots {
+            votesPerImage[b.item] += 1
+            cast[b.worker] += 1
+            if result.labels[b.item] == b.label { agreeing[b.worker] += 1 }
+        }
+
+        var existing: [Int64: Row] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT image_id, label_id, confidence, votes, tie FROM consensus") {
+            existing[row["image_id"]] = row
+        }
+        let now = context.clock.iso
+        for (i, image) in images.enumerated() {
+            let labelId = labels[result.labels[i]].0
+            let confidence = (result.posteriors[i][result.labels[i]] * 1e6).rounded() / 1e6
+            let tie = result.ties[i] ? 1 : 0
+            if result.ties[i] { summary.ties += 1 }
+            let after: [String: Any] = ["label": labels[result.labels[i]].1, "confidence": confidence, "votes": votesPerImage[i], "tie": tie]
+            let posteriors = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map {
+                ($1.1, (result.posteriors[i][$0] * 1e6).rounded() / 1e6) }))
+            if let old = existing.removeValue(forKey: image) {
+                let unchanged = old["label_id"] as Int64 == labelId && old["votes"] as Int == votesPerImage[i]
+                    && old["tie"] as Int == tie && abs(old["confidence"] as Double - confidence) < confidenceStep
+                if unchanged { continue }
+                try db.execute(sql: """
+                    UPDATE consensus SET label_id = ?, confidence = ?, votes = ?, tie = ?, posteriors = ?, updated_at = ?, run_id = ?
+                    WHERE image_id = ?
+                    """, arguments: [labelId, confidence, votesPerImage[i], tie, posteriors, now, context.runId, image])
+                let before: [String: Any] = ["label": labels.first { $0.0 == old["label_id"] as Int64 }?.1 ?? "?",
+                                             "confidence": old["confidence"] as Double, "votes": old["votes"] as Int, "tie": old["tie"] as Int]
+                try context.audit(db, action: "consensus.revise", entity: "consensus", entityId: image, before: before, after: after)
+                summary.revised += 1
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO consensus (image_id, label_id, confidence, votes, tie, method, posteriors, updated_at, run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [image, labelId, confidence, votesPerImage[i], tie, DawidSkene.method, posteriors, now, context.runId])
+                try context.audit(db, action: "consensus.decide", entity: "consensus", entityId: image, after: after)
+                summary.decided += 1
+            }
+        }
+        for (image, old) in existing {  // images whose votes were all undone
+            try db.execute(sql: "DELETE FROM consensus WHERE image_id = ?", arguments: [image])
+            try context.audit(db, action: "consensus.remove", entity: "consensus", entityId: image,
+                              before: ["confidence": old["confidence"] as Double, "votes": old["votes"] as Int])
+            summary.removed += 1
+        }
+
+        // Worker quality: derived estimates, rewritten (without audit rows) only where they moved.
+        var oldQuality: [Int64: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT worker_id, votes, agreement, accuracy, confusion FROM worker_quality") {
+            oldQuality[row["worker_id"]] = "\(row["votes"] as Int)|\(row["agreement"] as Double)|\(row["accuracy"] as Double)|\(row["confusion"] as String)"
+        }
+        for (w, worker) in workers.enumerated() {
+            let confusion = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { k, truth in
+                (truth.1, Dictionary(uniqueKeysWithValues: labels.enumerated().map { l, voted in
+                    (voted.1, (result.confusion[w][k][l] * 1e3).rounded() / 1e3) }))
+            }))
+            let agreement = (Double(agreeing[w]) / Double(cast[w]) * 1e4).rounded() / 1e4
+            let accuracy = (result.accuracy(ofWorker: w) * 1e3).rounded() / 1e3
+            if oldQuality.removeValue(forKey: worker) == "\(cast[w])|\(agreement)|\(accuracy)|\(confusion)" { continue }
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO worker_quality (worker_id, votes, agreement, accuracy, confusion, updated_at, run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [worker, cast[w], agreement, accuracy, confusion, now, context.runId])
+        }
+        for worker in oldQuality.keys {
+            try db.execute(sql: "DELETE FROM worker_quality WHERE worker_id = ?", arguments: [worker])
+        }
+        return summary
+    }
+}

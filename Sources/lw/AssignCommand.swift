@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import LabelWorkbench
+
+extension AssignImages.Strategy: ExpressibleByArgument {}
+
+struct AssignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "assign",
+        abstract: "Give images that need human labels to distinct workers.",
+        discussion: """
+            Each image goes to --per-image distinct active workers, least-loaded first.
+            --limit caps the images with open assignments (those already in progress
+            count), so rerunning while assignments are open creates nothing new.
+            Images whose votes disagree (consensus below the job's
+            extra_vote_below_confidence, 0.9) get one more worker, up to --max-per-image.
+            Strategy: random (a stable random sample), uncertain (least confident
+            prediction first), auto (random until a model has predicted, then uncertain).
+            Examples:
+              lw assign --per-image 3 --limit 500
+              lw assign --strategy uncertain --expire 6h --max-open 100
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("per-image"), help: "Workers per image (default: the job's, 3).") var perImage: Int?
+    @Option(name: .customLong("max-per-image"), help: "Most workers an image may get through dynamic overlap (default: the job's, 5).") var maxPerImage: Int?
+    @Option(help: "At most this many images with open assignments.") var limit: Int?
+    @Option(help: "random, uncertain or auto.") var strategy: AssignImages.Strategy = .auto
+    @Option(help: ArgumentHelp("Assignments not answered within this time are released (e.g. 30m, 6h, 2d).", valueName: "duration")) var expire: String?
+    @Option(name: .customLong("max-open"), help: "At most this many open assignments per worker.") var maxOpen: Int?
+    @Option(help: "Seed for breaking load ties between workers.") var seed: UInt64 = 0
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    func validate() throws {
+        if let perImage, perImage < 1 { throw ValidationError("--per-image must be at least 1") }
+        if let maxPerImage, maxPerImage < 1 { throw ValidationError("--max-per-image must be at least 1") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if let maxOpen, maxOpen < 1 { throw ValidationError("--max-open must be at least 1") }
+    }
+
+    func run() throws {
+        try Console.reportingErrors {
+            var options = AssignImages.Options()
+            options.perImage = perImage
+            options.maxPerImage = maxPerImage
+            options.limit = limit
+            options.strategy = strategy
+            options.expiresAfter = try expire.map(Duration.seconds)
+            options.maxOpenPerWorker = maxOpen
+            options.seed = seed
+            var operation = AssignImages(store: try global.openStore(), context: global.context("assign"), options: options)
+            let s = try operation.run()
+            if json { Console.out(JSON.text(s.counts)); return }
+            var line = "created \(s.assignments.grouped) assignments: \(s.newImages.grouped) new images (\(s.strategyUsed))"
+            if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) disagreed images get another worker" }
+            if s.refilledImages > 0 { line += ", \(s.refilledImages.grouped) images topped up" }
+            if s.expired > 0 { line += "; \(s.expired.grouped) expired assignments released" }
+            if s.imagesShortOfWorkers > 0 { line += "; \(s.imagesShortOfWorkers.grouped) images got fewer workers than asked (add workers or raise --max-open)" }
+            Console.out(line)
+        }
+    }
+}
