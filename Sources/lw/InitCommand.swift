@@ -22,12 +22,20 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("target-accuracy"), help: "The accuracy machine labels must reach.")
     var targetAccuracy: Double = 0.95
 
+    @Option(name: .customLong("max-workers-per-image"), help: "Dynamic overlap: the most workers an image whose votes disagree may get.")
+    var maxWorkersPerImage: Int = 5
+
+    @Option(name: .customLong("extra-vote-below"), help: "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never).")
+    var extraVoteBelow: Double = 0.9
+
     func run() throws {
         try Console.reportingErrors {
-            let settings = JobSettings(
+            var settings = JobSettings(
                 name: jobName,
                 labels: labels.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
                 workersPerImage: workersPerImage, targetAccuracy: targetAccuracy)
+            settings.maxWorkersPerImage = max(maxWorkersPerImage, workersPerImage)
+            settings.extraVoteBelowConfidence = extraVoteBelow
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -37,14 +37,17 @@ public struct ConsensusResult: Sendable {
 /// per-worker confusion matrices and class priors, started from majority
 /// vote. Pure: votes in, labels and posteriors out.
 ///
-/// Two departures from the textbook, both for small data:
+/// Departures from the textbook, all for small data:
 /// - each worker's confusion row is smoothed toward the pooled confusion of
 ///   all workers with `smoothing` pseudo-votes, so a worker with one or two
 ///   votes looks like the average worker instead of perfect or useless;
+/// - the pooled confusion is smoothed toward a worker who is right 80% of the
+///   time (4 pseudo-votes per class), so a rare class keeps an informative row;
 /// - class priors get one pseudo-count per class.
 /// Computed in log space; stops when no posterior moves more than `tolerance`.
 public enum DawidSkene {
     public static let method = "dawid_skene"
+    static let fairWorkerVotes = 4.0
 
     public static func fit(_ ballots: [Ballot], items: Int, workers: Int, classes: Int,
                            maxIterations: Int = 200, tolerance: Double = 1e-7, smoothing: Double = 2) -> ConsensusResult {
@@ -98,8 +101,13 @@ public enum DawidSkene {
         for b in ballots {
             for k in 0..<classes { counts[b.worker][k][b.label] += posteriors[b.item][k] }
         }
-        // The pooled confusion of all workers, itself lightly smoothed so no entry is 0.
-        var pooled = [[Double]](repeating: [Double](repeating: 0.01, count: classes), count: classes)
+        // The pooled confusion of all workers, itself smoothed toward a "fair
+        // worker" (right 80% of the time) with `fairWorkerVotes` pseudo-votes per
+        // class: a class with few items cannot drift into a degenerate row.
+        var pooled = [[Double]](repeating: [Double](repeating: 0, count: classes), count: classes)
+        for k in 0..<classes {
+            for l in 0..<classes { pooled[k][l] = fairWorkerVotes * (k == l ? 0.8 : 0.2 / Double(classes - 1)) }
+        }
         for w in 0..<workers { for k in 0..<classes { for l in 0..<classes { pooled[k][l] += counts[w][k][l] } } }
         pooled = pooled.map { row in let s = row.reduce(0, +); return row.map { $0 / s } }
         var confusion = counts

@@ -8,6 +8,8 @@ public struct JobSettings: Sendable, Equatable {
     public var labels: [String]
     public var workersPerImage: Int
     public var targetAccuracy: Double
+    public var maxWorkersPerImage: Int = 5
+    public var extraVoteBelowConfidence: Double = 0.9
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -34,6 +36,12 @@ public struct JobSettings: Sendable, Equatable {
         if workersPerImage < 1 || workersPerImage > 50 {
             throw LWError.invalidArgument("--workers-per-image \(workersPerImage) is out of range: use 1 to 50")
         }
+        if maxWorkersPerImage < workersPerImage || maxWorkersPerImage > 50 {
+            throw LWError.invalidArgument("--max-workers-per-image \(maxWorkersPerImage) must be between --workers-per-image (\(workersPerImage)) and 50")
+        }
+        if !(extraVoteBelowConfidence >= 0 && extraVoteBelowConfidence <= 1) {
+            throw LWError.invalidArgument("--extra-vote-below \(extraVoteBelowConfidence) is out of range: use 0 (never) to 1")
+        }
         if !(targetAccuracy > 0.5 && targetAccuracy < 1) {
             throw LWError.invalidArgument("--target-accuracy \(targetAccuracy) is out of range: use a value between 0.5 and 1, e.g. 0.95")
         }
@@ -50,8 +58,10 @@ public enum InitJob {
         return try store.pool.write { db in
             if let job = try JobRecord.fetchOne(db) {
                 let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
+                let extra = try Row.fetchOne(db, sql: "SELECT max_workers_per_image, extra_vote_below_confidence FROM job")!
                 if job.name == settings.name && labels == settings.labels
-                    && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy {
+                    && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy
+                    && extra[0] as Int == settings.maxWorkersPerImage && extra[1] as Double == settings.extraVoteBelowConfidence {
                     return .alreadyInitialized
                 }
                 throw LWError.alreadyInitialized(database: databasePath,
@@ -61,8 +71,11 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?",
+                           arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
+                "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

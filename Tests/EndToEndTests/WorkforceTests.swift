@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+import XCTest
+
+final class WorkforceTests: XCTestCase {
+    var lw: LWRunner!
+    override func setUpWithError() throws {
+        lw = try LWRunner.make()
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        try lw.makeImages("photos", count: 20)
+        try lw.run(["import", "photos"])
+    }
+    override func tearDown() { lw.cleanUp() }
+
+    private func openCSV() throws -> [[String]] {
+        let out = try lw.run(["assignments", "--open", "--format", "csv"]).stdout
+        return out.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    private func answer(_ rows: [(String, String)], extra: [String] = []) throws -> LWRunner.Result {
+        let text = "assignment_id,label\n" + rows.map { "\($0.0),\($0.1)" }.joined(separator: "\n") + "\n"
+        let path = lw.directory.appendingPathComponent("answers-\(UUID().uuidString).csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try lw.run(["review", "--answers", path] + extra)
+    }
+
+    func testAssignGivesEachImageDistinctWorkersBalancedAndIsIdempotent() throws {
+        try lw.run(["workers", "add", "alice", "bob", "carol", "dave"])
+        let first = try lw.run(["assign", "--per-image", "3", "--limit", "8"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("created 24 assignments"), first.stdout)
+        let rows = try openCSV()
+        XCTAssertEqual(rows[0], ["assignment_id", "worker", "image_id", "source"])
+        XCTAssertEqual(rows.count, 25)
+        var workersPerImage: [String: Set<String>] = [:]
+        var load: [String: Int] = [:]
+        for row in rows.dropFirst() {
+            XCTAssertTrue(workersPerImage[row[2], default: []].insert(row[1]).inserted, "a worker twice on image \(row[2])")
+            load[row[1], default: 0] += 1
+        }
+        XCTAssertEqual(workersPerImage.count, 8)
+        XCTAssertEqual(load.values.max()! - load.values.min()!, 0, "24 assignments over 4 workers: 6 each, \(load)")
+        let again = try lw.run(["assign", "--per-image", "3", "--limit", "8"])
+        XCTAssertTrue(again.stdout.contains("created 0 assignments"), again.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 24)
+    }
+
+    func testDisablingAWorkerReleasesTheirAssignmentsAndAssignRefills() throws {
+        try lw.run(["workers", "add", "alice", "bob", "carol", "dave"])
+        try lw.run(["assign", "--per-image", "3", "--limit", "4"])
+        let aliceOpen = try lw.scalar("SELECT count(*) FROM assignment a JOIN worker w ON w.id = a.worker_id WHERE w.name = 'alice' AND status = 'open'")
+        XCTAssertGreaterThan(aliceOpen, 0)
+        let disabled = try lw.run(["workers", "disable", "alice"])
+        XCTAssertTrue(disabled.stdout.contains("released \(aliceOpen)"), disabled.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'released'"), aliceOpen)
+        let refill = try lw.run(["assign", "--per-image", "3", "--limit", "4"])
+        XCTAssertTrue(refill.stdout.contains("created \(aliceOpen) assignments"), refill.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment a JOIN worker w ON w.id = a.worker_id WHERE w.name = 'alice' AND status = 'open'"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM (SELECT image_id FROM assignment WHERE status = 'open' GROUP BY image_id HAVING count(*) = 3)"), 4)
+    }
+
+    func testExpiredAssignmentsAreReleasedAndRefused() throws {
+        try lw.run(["workers", "add", "alice", "bob"])
+        try lw.run(["assign", "--per-image", "1", "--limit", "2", "--expire", "1s"])
+        let rows = try openCSV()
+        Thread.sleep(forTimeInterval: 1.3)
+        let late = try answer([(rows[1][0], "logo")])
+        XCTAssertEqual(late.status, 1)
+        XCTAssertTrue(late.stderr.contains("expired"), late.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 0)
+        try lw.run(["assign", "--per-image", "1", "--limit", "2"])
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'expired'"), 2)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open'"), 2)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'assignment.expire'"), 2)
+    }
+
+    func testMaxOpenCapsEachWorker() throws {
+        try lw.run(["workers", "add", "alice", "bob"])
+        let result = try lw.run(["assign", "--per-image", "1", "--max-open", "3"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(try lw.scalar("SELECT max(n) FROM (SELECT count(*) AS n FROM assignment WHERE status = 'open' GROUP BY worker_id)"), 3)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 6)
+    }
+
+    func testBadAssignRequestsAreOneLineErrorsWithNoPartialState() throws {
+        var result = try lw.run(["assign"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("no active workers"), result.stderr)
+        try lw.run(["workers", "add", "alice", "bob"])
+        result = try lw.run(["assign", "--per-image", "3"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("at least 3 active workers"), result.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 0)
+        XCTAssertEqual(try lw.run(["assign", "--expire", "soon"]).status, 1)
+        XCTAssertEqual(try lw.run(["workers", "disable", "zoe"]).status, 1)
+        XCTAssertEqual(try lw.run(["workers", "add", "bad name"]).status, 1)
+        result = try lw.run(["assignments", "--worker", "zoe"])
+        XCTAssertTrue(result.stderr.contains("unknown worker 'zoe'"), result.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'assign'"), 0)
+    }
+
+    func testEveryBadAnswerRowIsReportedAndNothingIsHalfApplied() throws {
+        try lw.run(["workers", "add", "alice", "bob", "carol"])
+        try lw.run(["assign", "--per-image", "3", "--limit", "3", "--expire", "1h"])
+        let rows = try openCSV().dropFirst()
+        let ids = rows.map { $0[0] }
+        // One answered beforehand.
+        XCTAssertEqual(try answer([(ids[0], "logo")]).status, 0)
+        // Make one expired by hand (as if its time had passed).
+        try DatabaseQueue(path: lw.database).write { db in
+            try db.execute(sql: "UPDATE assignment SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE id = ?", arguments: [Int(ids[1])!])
+        }
+        let bad = try answer([
+            (ids[2], "logo"),          // valid
+            ("99999", "logo"),         // unknown assignment
+            (ids[3], "banana"),        // unknown label
+            (ids[0], "no_logo"),       // already answered differently
+            (ids[1], "logo"),          // expired
+            (ids[4], "logo"), (ids[4], "logo"),  // duplicate row
+            ("abc", "logo"),           // not a number
+        ])
+        XCTAssertEqual(bad.status, 1)
+        for (line, text) in [(3, "unknown assignment 99999"), (4, "unknown label 'banana'"), (5, "already answered 'logo'"),
+                             (6, "expired"), (8, "answered twice (first on line 7)"), (9, "not a number")] {
+            XCTAssertTrue(bad.stderr.contains(":\(line): ") && bad.stderr.contains(text), "line \(line) '\(text)' in:\n\(bad.stderr)")
+        }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 1, "nothing of the bad file went in")
+        // --skip-invalid: the valid rows go in, exit 2.
+        let partial = try answer([(ids[2], "logo"), ("99999", "logo")], extra: ["--skip-invalid"])
+        XCTAssertEqual(partial.status, 2)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 2)
+        // Rerunning an applied file is a no-op.
+        let rerun = try answer([(ids[0], "logo"), (ids[2], "logo")])
+        XCTAssertEqual(rerun.status, 0)
+        XCTAssertTrue(rerun.stdout.contains("2 already recorded"), rerun.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 2)
+    }
+
+    func testWorkerSourceFormAndBadHeader() throws {
+        try lw.run(["workers", "add", "alice"])
+        try lw.run(["assign", "--per-image", "1", "--limit", "1"])
+        let row = try openCSV()[1]
+        let path = lw.directory.appendingPathComponent("ws.csv").path
+        try "worker,source,label\nalice,\(row[3]),no_logo\nbob,\(row[3]),logo\nalice,/nope.jpg,logo\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try lw.run(["review", "--answers", path, "--skip-invalid"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains(":3: unknown worker 'bob'"), result.stderr)
+        XCTAssertTrue(result.stderr.contains(":4: unknown source '/nope.jpg'"), result.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 1)
+        try "id,answer\n1,logo\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let header = try lw.run(["review", "--answers", path])
+        XCTAssertEqual(header.status, 1)
+        XCTAssertTrue(header.stderr.contains("ws.csv:1: header"), header.stderr)
+    }
+
+    func testConsensusDynamicOverlapAndStatus() throws {
+        lw.cleanUp()
+        lw = try LWRunner.make()
+        try lw.run(["init", "--labels", "logo,no_logo", "--extra-vote-below", "0.9"])
+        try lw.makeImages("photos", count: 20)
+        try lw.run(["import", "photos"])
+        try lw.run(["workers", "add", "a1", "a2", "a3", "a4", "a5", "a6"])
+        try lw.run(["assign", "--per-image", "2", "--limit", "6"])
+        // Everyone agrees on every image (half logo, half not) except one, where the vote splits 1:1.
+        let rows = try openCSV().dropFirst()
+        let split = rows.first![2]
+        var seenOnSplit = 0
+        let answers = rows.map { row -> (String, String) in
+            if row[2] == split { seenOnSplit += 1; return (row[0], seenOnSplit == 1 ? "no_logo" : "logo") }
+            return (row[0], Int(row[2])! % 2 == 0 ? "logo" : "no_logo")
+        }
+        XCTAssertEqual(try answer(Array(answers)).status, 0)
+        let status = try JSONSerialization.jsonObject(with: Data(try lw.run(["status", "--json"]).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(status["human_labeled"] as? Int, 6)
+        let labels = status["labels"] as? [String: Int] ?? [:]
+        XCTAssertEqual(labels["logo", default: 0] + labels["no_logo", default: 0], 6)
+        let splitConfidence = try lw.query("SELECT confidence FROM consensus WHERE image_id = \(split)") as [Double]
+        XCTAssertLessThan(splitConfidence[0], 0.9, "the 1:1 image is uncertain")
+        XCTAssertTrue((try lw.query("SELECT confidence FROM consensus") as [Double]).allSatisfy { $0 < 1 })
+        let uncertain = try lw.scalar("SELECT count(*) FROM consensus WHERE confidence < 0.9")
+        XCTAssertLessThan(uncertain, 6, "unanimous images are confident")
+        // Consensus again with no new votes: nothing changes.
+        let audit = try lw.scalar("SELECT count(*) FROM audit_event WHERE entity = 'consensus'")
+        XCTAssertTrue(try lw.run(["consensus"]).stdout.contains("0 new, 0 revised"))
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE entity = 'consensus'"), audit)
+        // Dynamic overlap: the uncertain images (the split one first) get one more worker before any new image.
+        let overlap = try lw.run(["assign", "--per-image", "2", "--limit", "\(uncertain)"])
+        XCTAssertTrue(overlap.stdout.contains("\(uncertain) disagreed images get another worker"), overlap.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap' AND image_id = \(split)"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open'"), uncertain)
+        // While that vote is open, the image is not counted as human-labeled.
+        XCTAssertTrue(try lw.run(["status", "--json"]).stdout.contains("\"human_labeled\":\(6 - uncertain)"))
+        let workers = try lw.run(["workers", "list"]).stdout
+        XCTAssertTrue(workers.contains("est. accuracy"), workers)
+    }
+
+    func testNextImagesQueriesUseThePartialIndexes() throws {
+        let queue = try DatabaseQueue(path: lw.database)
+        try queue.read { db in
+            for (sql, index) in [("SELECT id FROM image WHERE awaiting_label = 1 AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = image.id AND a.status = 'open') ORDER BY random_rank LIMIT 50", "image_queue_random"),
+                                 ("SELECT id FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = image.id AND a.status = 'open') ORDER BY uncertainty_rank LIMIT 50", "image_queue_uncertain")] {
+                let plan = try String.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, adapter: nil).joined(separator: " | ")
+                let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: " | ")
+                _ = plan
+                XCTAssertTrue(details.contains(index), details)
+                XCTAssertFalse(details.contains("TEMP B-TREE"), "no sort: \(details)")
+                XCTAssertTrue(details.contains("assignment_open_by_image"), details)
+            }
+        }
+    }
+}
