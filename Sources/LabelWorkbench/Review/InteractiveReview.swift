@@ -83,8 +83,10 @@ public struct InteractiveReview {
                     current += 1
                     handled = true
                 } else if lower == UInt8(ascii: "u") {
+                    let undoing = session.history.last?.action
                     guard current > 0, let reopened = try session.undo() else { write("nothing to undo\n"); continue }
                     outcome.undone += 1
+                    if undoing == .skipped { outcome.skipped -= 1 } else { outcome.answered -= 1 }
                     current -= 1
                     done -= 1
                     if queue[current].assignmentId != reopened {  // defensive: keep the queue in step with the session
