@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+
+/// `lw votes import FILE`: labels made outside lw (another tool, a
+/// spreadsheet, a vendor's crowd) as votes of named workers. Workers not yet
+/// known are created with kind 'import' (they never get assignments). Every
+/// row is checked first; unless `skipInvalid`, one bad row means nothing is
+/// written. A vote already stored with the same label is a no-op.
+public enum ImportVotes {
+    public struct Row: Sendable, Equatable {
+        public var line: Int
+        public var worker: String
+        public var source: String
+        public var label: String
+        public init(line: Int, worker: String, source: String, label: String) {
+            self.line = line
+            self.worker = worker
+            self.source = source
+            self.label = label
+        }
+    }
+
+    public struct Summary: Sendable {
+        public var recorded = 0
+        public var alreadyRecorded = 0
+        public var workersCreated = 0
+        public var invalid: [RecordAnswers.Invalid] = []
+        public var consensus = RefreshConsensus.Summary()
+    }
+
+    /// Header worker,source,label (`image` is accepted for `source`).
+    public static func read(_ path: String) throws -> [Row] {
+        let (header, records) = try CSVText.read(path)
+        let sourceColumn = header.contains("source") ? "source" : "image"
+        guard header.contains("worker"), header.contains(sourceColumn), header.contains("label") else {
+            throw LWError.badInputLine(file: path, line: 1, reason: "header is '\(header.joined(separator: ","))': it must be worker,source,label")
+        }
+        return records.map { Row(line: $0.line, worker: $0.fields["worker"] ?? "", source: $0.fields[sourceColumn] ?? "", label: $0.fields["label"] ?? "") }
+    }
+
+    public static func apply(_ rows: [Row], file: String, skipInvalid: Bool, store: Store, context: RunContext) throws -> Summary {
+        var context = context
+        return try store.pool.write { db in
+            var summary = Summary()
+            let labels = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM label").map { ($0[0] as String, $0[1] as Int64) })
+            let labelList = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index").joined(separator: ", ")
+            let resolver = try SourceResolver(db)
+            var workers = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM worker").map { ($0[0] as String, $0[1] as Int64) })
+            var existing: [String: Int64] = [:]  // "image|worker" -> label id
+            for r in try GRDB.Row.fetchAll(db, sql: "SELECT image_id, worker_id, label_id FROM vote") {
+                existing["\(r[0] as Int64)|\(r[1] as Int64)"] = r[2]
+            }
+            var planned: [(image: Int64, worker: String, label: Int64)] = []
+            var firstLine: [String: Int] = [:]
+            for row in rows {
+                func bad(_ reason: String) { summary.invalid.append(.init(line: row.line, reason: reason)) }
+                guard let labelId = labels[row.label] else { bad("unknown label '\(row.label)' (labels: \(labelList))"); continue }
+                guard ManageWorkers.isValidName(row.worker) else { bad("worker name '\(row.worker)' is not usable (letters, digits, . _ - @)"); continue }
+                let image: Int64
+                switch resolver.resolve(row.source) {
+                case .found(let id): image = id
+                case .missing: bad("unknown source '\(row.source)' (not an imported image)"); continue
+                case .ambiguous(let n): bad("source '\(row.source)' matches \(n) images by file name; give the full path"); continue
+                }
+                let key = "\(image)|\(row.worker)"
+                if let first = firstLine[key] { bad("\(row.worker) votes twice for \(row.source) (first on line \(first))"); continue }
+                firstLine[key] = row.line
+                if let workerId = workers[row.worker], let previous = existing["\(image)|\(workerId)"] {
+                    if previous == labelId { summary.alreadyRecorded += 1 } else { bad("\(row.worker) already voted another label for \(row.source)") }
+                    continue
+                }
+                planned.append((image, row.worker, labelId))
+            }
+            if (!summary.invalid.isEmpty && !skipInvalid) || planned.isEmpty { return summary }
+            try context.begin(db)
+            for vote in planned {
+                if workers[vote.worker] == nil {
+                    try db.execute(sql: "INSERT INTO worker (name, kind, created_at) VALUES (?, 'import', ?)", arguments: [vote.worker, context.clock.iso])
+                    workers[vote.worker] = db.lastInsertedRowID
+                    try context.audit(db, action: "worker.add", entity: "worker", entityId: db.lastInsertedRowID, after: ["name": vote.worker, "kind": "import"])
+                    summary.workersCreated += 1
+                }
+                try db.execute(sql: "INSERT INTO vote (image_id, worker_id, label_id, created_at, run_id) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [vote.image, workers[vote.worker], vote.label, context.clock.iso, context.runId])
+                try context.audit(db, action: "vote.import", entity: "vote", entityId: db.lastInsertedRowID,
+                                  after: ["image_id": vote.image, "worker": vote.worker, "label_id": vote.label, "file": file])
+            }
+            summary.recorded = planned.count
+            summary.consensus = try RefreshConsensus.run(db, context: context)
+            try context.finish(db, status: summary.invalid.isEmpty ? "succeeded" : "partial",
+                               counts: ["recorded": summary.recorded, "already_recorded": summary.alreadyRecorded, "invalid": summary.invalid.count])
+            return summary
+        }
+    }
+}
+
+/// Finds an image by its source as stored, else by file name when that is unique.
+struct SourceResolver {
+    enum Match { case found(Int64), missing, ambiguous(Int) }
+    private var bySource: [String: Int64] = [:]
+    private var byName: [String: [Int64]] = [:]
+
+    init(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT id, source FROM image") {
+            let id: Int64 = row[0], source: String = row[1]
+            bySource[source] = bySource[source] ?? id
+            byName[(source as NSString).lastPathComponent, default: []].append(id)
+        }
+    }
+
+    func resolve(_ source: String) -> Match {
+        if let id = bySource[source] { return .found(id) }
+        let matches = byName[(source as NSString).lastPathComponent] ?? []
+        if matches.count == 1 { return .found(matches[0]) }
+        return matches.isEmpty ? .missing : .ambiguous(matches.count)
+    }
+}
