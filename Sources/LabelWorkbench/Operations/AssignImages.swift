@@ -75,7 +75,8 @@ public struct AssignImages {
             var planner = try WorkerPlanner(db, workers: activeWorkers, maxOpen: options.maxOpenPerWorker, seed: options.seed)
             let expiresAt = options.expiresAfter.map { Timestamp.iso(context.clock.now().addingTimeInterval($0)) }
             func give(_ image: Int64, count: Int, reason: String) throws -> Int {
-                let chosen = try planner.choose(count, for: image, db: db)
+                // Images whose votes disagree go to the workers consensus trusts most.
+                let chosen = try planner.choose(count, for: image, db: db, preferAccurate: reason == "overlap")
                 for worker in chosen {
                     try db.execute(sql: """
                         INSERT INTO assignment (image_id, worker_id, reason, created_at, expires_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
@@ -167,10 +168,12 @@ public enum Queue {
 
 /// Picks distinct workers for an image: never one already on it, never one at
 /// their open-assignment cap, least loaded first (open, then ever assigned),
-/// ties broken by a seeded hash so no worker is always first.
+/// ties broken by a seeded hash so no worker is always first. For dynamic
+/// overlap the most accurate workers (as consensus estimates them) come first.
 struct WorkerPlanner {
     private var open: [Int64: Int] = [:]
     private var total: [Int64: Int] = [:]
+    private var accuracy: [Int64: Double] = [:]
     private let workers: [Int64]
     private let maxOpen: Int?
     private let seed: UInt64
@@ -185,6 +188,9 @@ struct WorkerPlanner {
             open[row["worker_id"]] = row["open"]
             total[row["worker_id"]] = row["total"]
         }
+        for row in try Row.fetchAll(db, sql: "SELECT worker_id, accuracy FROM worker_quality") {
+            accuracy[row[0]] = row[1]
+        }
     }
 
     /// True when every worker is at their cap: nothing more can be assigned.
@@ -193,13 +199,18 @@ struct WorkerPlanner {
         return workers.allSatisfy { open[$0, default: 0] >= maxOpen }
     }
 
-    mutating func choose(_ count: Int, for image: Int64, db: Database) throws -> [Int64] {
+    mutating func choose(_ count: Int, for image: Int64, db: Database, preferAccurate: Bool = false) throws -> [Int64] {
         let busy = Set(try Int64.fetchAll(db, sql: """
             SELECT worker_id FROM assignment WHERE image_id = ? AND status IN ('open', 'answered', 'skipped')
             UNION SELECT worker_id FROM vote WHERE image_id = ?
             """, arguments: [image, image]))
         let eligible = workers.filter { !busy.contains($0) && (maxOpen == nil || open[$0, default: 0] < maxOpen!) }
         let chosen = eligible.sorted { a, b in
+            if preferAccurate {
+                // Estimated accuracy in steps of 2.5 points, then load: the best workers, not always the same one.
+                let qa = -Int((accuracy[a] ?? 0.75) * 40), qb = -Int((accuracy[b] ?? 0.75) * 40)
+                if qa != qb { return qa < qb }
+            }
             let ka = (open[a, default: 0], total[a, default: 0], mix(a, image)), kb = (open[b, default: 0], total[b, default: 0], mix(b, image))
             return ka < kb
         }.prefix(count)
