@@ -16,3 +16,7 @@ fi
 LW="$(pwd)/.build/release/lw"
 echo "== import throughput (lw vs a simple Python importer)"
 "$VENV/bin/python" bench/import_benchmark.py --lw "$LW" --images "$DATA/images" --repeat 3
+echo "== consensus accuracy (lw vs crowd-kit on the same simulated votes)"
+"$VENV/bin/python" bench/consensus_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --reps 3
+echo "== dynamic overlap (votes spent vs accuracy)"
+"$VENV/bin/python" bench/overlap_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --profile mixed

@@ -1,3 +1,16 @@
+CREATE TABLE assignment (
+    id          INTEGER PRIMARY KEY,
+    image_id    INTEGER NOT NULL REFERENCES image(id),
+    worker_id   INTEGER NOT NULL REFERENCES worker(id),
+    status      TEXT    NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'answered', 'skipped', 'released', 'expired')),
+    reason      TEXT    NOT NULL CHECK (reason IN ('random', 'uncertain', 'overlap', 'refill')),  -- why the image was picked
+    created_at  TEXT    NOT NULL,
+    expires_at  TEXT,                           -- NULL: never
+    closed_at   TEXT,                           -- when it stopped being open
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
 CREATE TABLE audit_event (
     id          INTEGER PRIMARY KEY,
     at          TEXT    NOT NULL,
@@ -10,6 +23,18 @@ CREATE TABLE audit_event (
     after       TEXT                            -- JSON of the row after (NULL on delete)
 );
 
+CREATE TABLE consensus (
+    image_id    INTEGER PRIMARY KEY REFERENCES image(id),
+    label_id    INTEGER NOT NULL REFERENCES label(id),
+    confidence  REAL    NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+    votes       INTEGER NOT NULL CHECK (votes >= 1),
+    tie         INTEGER NOT NULL DEFAULT 0 CHECK (tie IN (0, 1)),
+    method      TEXT    NOT NULL,               -- 'dawid_skene'
+    posteriors  TEXT    NOT NULL,               -- JSON {"label": posterior, ...}
+    updated_at  TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
 CREATE TABLE image (
     id          INTEGER PRIMARY KEY,
     sha256      TEXT    NOT NULL UNIQUE CHECK (length(sha256) = 64),
@@ -20,9 +45,10 @@ CREATE TABLE image (
     height      INTEGER NOT NULL CHECK (height > 0),
     format      TEXT    NOT NULL CHECK (format IN ('jpeg', 'png')),
     manifest_fields TEXT,                       -- the input manifest line (JSON object), if imported from one
+    random_rank REAL    NOT NULL CHECK (random_rank >= 0 AND random_rank < 1),  -- from sha256: a stable random order
     imported_at TEXT    NOT NULL,
     run_id      INTEGER NOT NULL REFERENCES run(id)
-);
+, awaiting_label INTEGER NOT NULL DEFAULT 1 CHECK (awaiting_label IN (0, 1)), uncertainty_rank REAL);
 
 CREATE TABLE import_error (
     id          INTEGER PRIMARY KEY,
@@ -38,7 +64,8 @@ CREATE TABLE job (
     workers_per_image   INTEGER NOT NULL DEFAULT 3 CHECK (workers_per_image >= 1),
     target_accuracy     REAL    NOT NULL DEFAULT 0.95 CHECK (target_accuracy > 0 AND target_accuracy < 1),
     created_at          TEXT    NOT NULL
-);
+, max_workers_per_image INTEGER NOT NULL DEFAULT 5 CHECK (max_workers_per_image >= 1), extra_vote_below_confidence REAL NOT NULL DEFAULT 0.9
+    CHECK (extra_vote_below_confidence >= 0 AND extra_vote_below_confidence <= 1));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
@@ -59,17 +86,86 @@ CREATE TABLE run (
     counts      TEXT                            -- JSON object of what the run did
 );
 
+CREATE TABLE vote (
+    id            INTEGER PRIMARY KEY,
+    image_id      INTEGER NOT NULL REFERENCES image(id),
+    worker_id     INTEGER NOT NULL REFERENCES worker(id),
+    label_id      INTEGER NOT NULL REFERENCES label(id),
+    assignment_id INTEGER UNIQUE REFERENCES assignment(id),
+    seconds       REAL CHECK (seconds IS NULL OR seconds >= 0),  -- time spent answering, when known
+    created_at    TEXT    NOT NULL,
+    run_id        INTEGER NOT NULL REFERENCES run(id)
+);
+
+CREATE TABLE worker (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL UNIQUE CHECK (name <> ''),
+    kind        TEXT    NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'import')),  -- 'import': labels taken from elsewhere
+    active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at  TEXT    NOT NULL
+);
+
+CREATE TABLE worker_quality (
+    worker_id   INTEGER PRIMARY KEY REFERENCES worker(id),
+    votes       INTEGER NOT NULL,
+    agreement   REAL    NOT NULL,               -- share of their votes equal to the consensus label
+    accuracy    REAL    NOT NULL,               -- estimated P(correct), from the confusion matrix and class priors
+    confusion   TEXT    NOT NULL,               -- JSON {"true label": {"voted label": probability}}
+    updated_at  TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
+CREATE UNIQUE INDEX assignment_one_per_worker_and_image ON assignment(image_id, worker_id)
+    WHERE status IN ('open', 'answered', 'skipped');
+
+CREATE INDEX assignment_open_by_expiry ON assignment(expires_at) WHERE status = 'open' AND expires_at IS NOT NULL;
+
+CREATE INDEX assignment_open_by_image ON assignment(image_id) WHERE status = 'open';
+
+CREATE INDEX assignment_open_by_worker ON assignment(worker_id, id) WHERE status = 'open';
+
 CREATE INDEX audit_event_by_entity ON audit_event(entity, entity_id);
 
 CREATE INDEX audit_event_by_run ON audit_event(run_id);
+
+CREATE INDEX consensus_by_confidence ON consensus(confidence);
 
 CREATE INDEX image_by_run ON image(run_id);
 
 CREATE INDEX image_by_source ON image(source);
 
+CREATE INDEX image_queue_random ON image(random_rank) WHERE awaiting_label = 1;
+
+CREATE INDEX image_queue_uncertain ON image(uncertainty_rank) WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL;
+
+CREATE INDEX vote_by_worker ON vote(worker_id);
+
+CREATE UNIQUE INDEX vote_one_per_worker_and_image ON vote(image_id, worker_id);
+
 CREATE VIEW image_status AS
-SELECT i.id AS image_id, i.source, 'unlabeled' AS status, NULL AS label
-FROM image AS i;
+SELECT i.id AS image_id, i.source,
+       CASE WHEN c.image_id IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
+            THEN 'human_labeled' ELSE 'unlabeled' END AS status,
+       CASE WHEN c.image_id IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
+            THEN l.name END AS label,
+       c.confidence,
+       c.votes
+FROM image AS i
+LEFT JOIN consensus AS c ON c.image_id = i.id
+LEFT JOIN label AS l ON l.id = c.label_id;
+
+CREATE VIEW image_votes AS
+SELECT i.id AS image_id, i.source, count(v.id) AS votes,
+       group_concat(w.name || '=' || l.name, ' ') AS ballots,
+       c.confidence
+FROM image AS i
+JOIN vote AS v ON v.image_id = i.id
+JOIN worker AS w ON w.id = v.worker_id
+JOIN label AS l ON l.id = v.label_id
+LEFT JOIN consensus AS c ON c.image_id = i.id
+GROUP BY i.id;
 
 CREATE VIEW job_progress AS
 SELECT
@@ -77,7 +173,9 @@ SELECT
     (SELECT count(*) FROM image_status WHERE status = 'human_labeled')               AS human_labeled,
     (SELECT count(*) FROM image_status WHERE status = 'machine_labeled')             AS machine_labeled,
     (SELECT count(*) FROM image_status WHERE status = 'unlabeled')                   AS unlabeled,
-    (SELECT count(*) FROM import_error)                                              AS failed;
+    (SELECT count(*) FROM import_error)                                              AS failed,
+    (SELECT count(*) FROM assignment WHERE status = 'open')                          AS open_assignments,
+    (SELECT count(*) FROM vote)                                                      AS votes;
 
 CREATE VIEW label_count AS
 SELECT l.name AS label, l.class_index, count(s.image_id) AS images
@@ -85,6 +183,16 @@ FROM label AS l
 LEFT JOIN image_status AS s ON s.label = l.name
 GROUP BY l.id
 ORDER BY l.class_index;
+
+CREATE VIEW worker_summary AS
+SELECT w.id AS worker_id, w.name, w.kind, w.active,
+       (SELECT count(*) FROM vote AS v WHERE v.worker_id = w.id)                                   AS votes,
+       (SELECT count(*) FROM assignment AS a WHERE a.worker_id = w.id AND a.status = 'open')       AS open_assignments,
+       (SELECT count(*) FROM assignment AS a WHERE a.worker_id = w.id AND a.status = 'skipped')    AS skipped,
+       q.agreement, q.accuracy,
+       (SELECT avg(v.seconds) FROM vote AS v WHERE v.worker_id = w.id)                             AS mean_seconds
+FROM worker AS w
+LEFT JOIN worker_quality AS q ON q.worker_id = w.id;
 
 CREATE TRIGGER audit_event_is_append_only_delete BEFORE DELETE ON audit_event
 BEGIN
@@ -94,4 +202,14 @@ END;
 CREATE TRIGGER audit_event_is_append_only_update BEFORE UPDATE ON audit_event
 BEGIN
     SELECT RAISE(ABORT, 'audit_event is append-only: UPDATE is not allowed');
+END;
+
+CREATE TRIGGER consensus_marks_image_labeled AFTER INSERT ON consensus
+BEGIN
+    UPDATE image SET awaiting_label = 0 WHERE id = NEW.image_id;
+END;
+
+CREATE TRIGGER consensus_removal_returns_image_to_queue AFTER DELETE ON consensus
+BEGIN
+    UPDATE image SET awaiting_label = 1 WHERE id = OLD.image_id;
 END;
