@@ -20,3 +20,5 @@ echo "== consensus accuracy (lw vs crowd-kit on the same simulated votes)"
 "$VENV/bin/python" bench/consensus_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --reps 3
 echo "== dynamic overlap (votes spent vs accuracy)"
 "$VENV/bin/python" bench/overlap_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --profile mixed
+echo "== next-images queries at 1M images"
+python3 bench/queue_benchmark.py --lw "$LW"
