@@ -1,0 +1,112 @@
+import Foundation
+
+/// Standardisation fitted on training data: (x − mean) / std.
+public struct Standardizer: Codable, Sendable, Equatable {
+    public var mean: [Float]
+    public var scale: [Float]
+
+    public static func fit(_ rows: [[Float]]) -> Standardizer {
+        let d = rows.first?.count ?? 0
+        var mean = [Double](repeating: 0, count: d), sq = [Double](repeating: 0, count: d)
+        for r in rows { for j in 0..<d { mean[j] += Double(r[j]); sq[j] += Double(r[j]) * Double(r[j]) } }
+        let n = Double(max(rows.count, 1))
+        let m = mean.map { $0 / n }
+        let s = (0..<d).map { j in Float(1 / max((sq[j] / n - m[j] * m[j]).squareRoot(), 1e-6)) }
+        return Standardizer(mean: m.map { Float($0) }, scale: s)
+    }
+
+    public func apply(_ x: [Float]) -> [Float] {
+        var out = x
+        for j in 0..<out.count { out[j] = (out[j] - mean[j]) * scale[j] }
+        return out
+    }
+}
+
+/// Multinomial logistic regression with an L2 penalty, fitted by full-batch
+/// gradient descent with Nesterov momentum on the mean weighted log-loss.
+/// Seedless and deterministic: same data, same weights.
+public struct SoftmaxRegression: Codable, Sendable, Equatable {
+    public var classes: Int
+    public var dims: Int
+    /// classes × (dims + 1), the last column the bias.
+    public var weights: [Float]
+    public var l2: Double
+
+    public static func fit(_ x: [[Float]], labels: [Int], sampleWeights: [Double]? = nil, classes: Int, l2: Double,
+                           iterations: Int = 400) -> SoftmaxRegression {
+        let n = x.count, d = x.first?.count ?? 0, cols = d + 1
+        var w = [Double](repeating: 0, count: classes * cols)
+        var velocity = w
+        let sw = sampleWeights ?? [Double](repeating: 1, count: n)
+        let totalWeight = max(sw.reduce(0, +), 1e-9)
+        // Step size 1/L, L bounding the loss curvature: 0.5 · λmax(XᵀWX) + l2,
+        // λmax by power iteration (inputs with a constant 1 for the bias).
+        let lipschitz = 0.5 * largestEigenvalue(x, weights: sw.map { $0 / totalWeight }) + l2
+        let step = 1 / lipschitz
+        var gradient = [Double](repeating: 0, count: classes * cols)
+        var logits = [Double](repeating: 0, count: classes)
+        for _ in 0..<iterations {
+            let look = zip(w, velocity).map { $0 + 0.9 * $1 }
+            for i in 0..<gradient.count { gradient[i] = 0 }
+            for i in 0..<n {
+                let xi = x[i]
+                for c in 0..<classes {
+                    var s = look[c * cols + d]
+                    let row = c * cols
+                    for j in 0..<d { s += look[row + j] * Double(xi[j]) }
+                    logits[c] = s
+                }
+                let top = logits.max()!
+                var z = 0.0
+                for c in 0..<classes { logits[c] = exp(logits[c] - top); z += logits[c] }
+                for c in 0..<classes {
+                    let g = (logits[c] / z - (labels[i] == c ? 1 : 0)) * sw[i] / totalWeight
+                    let row = c * cols
+                    for j in 0..<d { gradient[row + j] += g * Double(xi[j]) }
+                    gradient[row + d] += g
+                }
+            }
+            for c in 0..<classes { for j in 0..<d { gradient[c * cols + j] += l2 * look[c * cols + j] } }
+            for i in 0..<w.count {
+                velocity[i] = 0.9 * velocity[i] - step * gradient[i]
+                w[i] += velocity[i]
+            }
+        }
+        return SoftmaxRegression(classes: classes, dims: d, weights: w.map { Float($0) }, l2: l2)
+    }
+
+    static func largestEigenvalue(_ x: [[Float]], weights: [Double]) -> Double {
+        let d = (x.first?.count ?? 0) + 1
+        var v = [Double](repeating: 1 / Double(d).squareRoot(), count: d)
+        var lambda = 1.0
+        for _ in 0..<30 {
+            var next = [Double](repeating: 0, count: d)
+            for (i, row) in x.enumerated() {
+                var dot = v[d - 1]
+                for j in 0..<(d - 1) { dot += Double(row[j]) * v[j] }
+                dot *= weights[i]
+                for j in 0..<(d - 1) { next[j] += dot * Double(row[j]) }
+                next[d - 1] += dot
+            }
+            let norm = next.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { return 1 }
+            lambda = norm
+            v = next.map { $0 / norm }
+        }
+        return lambda * 1.05
+    }
+
+    /// Class probabilities of one (standardised) example.
+    public func probabilities(_ x: [Float]) -> [Double] {
+        let cols = dims + 1
+        var logits = (0..<classes).map { c -> Double in
+            var s = Double(weights[c * cols + dims])
+            for j in 0..<dims { s += Double(weights[c * cols + j]) * Double(x[j]) }
+            return s
+        }
+        let top = logits.max()!
+        logits = logits.map { exp($0 - top) }
+        let z = logits.reduce(0, +)
+        return logits.map { $0 / z }
+    }
+}

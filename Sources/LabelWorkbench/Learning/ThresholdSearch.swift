@@ -1,0 +1,85 @@
+import Foundation
+
+/// Chooses the confidence threshold above which machine labels are trusted,
+/// the way Ground Truth does — the lowest threshold at which validation
+/// accuracy reaches the target — but on a conservative lower bound of that
+/// accuracy instead of the raw ratio, so a small or lucky validation set
+/// cannot produce an optimistic threshold.
+public enum ThresholdSearch {
+    /// One validation item: the model's confidence in its predicted label, and
+    /// the probability that this label is right (1 or 0 for a certain human
+    /// label; the consensus posterior of the predicted label for a noisy one).
+    public struct Item: Sendable, Equatable {
+        public var confidence: Double
+        public var correct: Double
+        public init(confidence: Double, correct: Double) {
+            self.confidence = confidence
+            self.correct = correct
+        }
+    }
+
+    public struct Result: Sendable, Equatable {
+        /// nil: no threshold supports the target (refuse to auto-label).
+        public var threshold: Double?
+        /// Validation items at or above the threshold, and their accuracy and its bound.
+        public var covered: Int
+        public var accuracy: Double
+        public var lowerBound: Double
+        /// The fewest validation items that could ever support the target, even all correct.
+        public var minimumItems: Int
+    }
+
+    /// Wilson score lower bound of a proportion (z = 1.96: 97.5% one-sided).
+    public static func wilsonLowerBound(successes: Double, n: Double, z: Double = 1.96) -> Double {
+        guard n > 0 else { return 0 }
+        let p = successes / n
+        let z2 = z * z
+        let centre = p + z2 / (2 * n)
+        let margin = z * ((p * (1 - p) + z2 / (4 * n)) / n).squareRoot()
+        return max(0, (centre - margin) / (1 + z2 / n))
+    }
+
+    /// The lowest threshold whose covered validation items have a Wilson lower
+    /// bound ≥ `target`. Candidates are the items' own confidences.
+    public static func search(_ items: [Item], target: Double, z: Double = 1.96) -> Result {
+        var minimum = 1
+        while wilsonLowerBound(successes: Double(minimum), n: Double(minimum), z: z) < target && minimum < 100_000 { minimum += 1 }
+        let sorted = items.sorted { $0.confidence > $1.confidence }
+        var best: Result?
+        var n = 0.0, correct = 0.0
+        var i = 0
+        while i < sorted.count {
+            // Items with equal confidence enter together.
+            let c = sorted[i].confidence
+            while i < sorted.count && sorted[i].confidence == c {
+                n += 1
+                correct += sorted[i].correct
+                i += 1
+            }
+            let bound = wilsonLowerBound(successes: correct, n: n, z: z)
+            if bound >= target {
+                best = Result(threshold: c, covered: Int(n), accuracy: correct / n, lowerBound: bound, minimumItems: minimum)
+            }
+        }
+        return best ?? Result(threshold: nil, covered: 0, accuracy: items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
+                              lowerBound: wilsonLowerBound(successes: items.reduce(0) { $0 + $1.correct }, n: Double(items.count), z: z),
+                              minimumItems: minimum)
+    }
+
+    /// Area under the ROC curve of scores for the positive class (ties count half).
+    public static func auc(scores: [Double], positives: [Bool]) -> Double? {
+        let pos = positives.filter { $0 }.count, neg = positives.count - pos
+        guard pos > 0, neg > 0 else { return nil }
+        let order = scores.indices.sorted { scores[$0] < scores[$1] }
+        var rankSum = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for t in i...j where positives[order[t]] { rankSum += rank }
+            i = j + 1
+        }
+        return (rankSum - Double(pos * (pos + 1)) / 2) / Double(pos * neg)
+    }
+}

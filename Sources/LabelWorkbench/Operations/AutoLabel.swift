@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+
+/// `lw auto-label`: the latest model predicts every image without a human
+/// label; predictions at or above its threshold become machine labels (for
+/// images with no open assignment), machine labels the model no longer
+/// supports are withdrawn or revised, and every image still unlabeled gets its
+/// confidence as `uncertainty_rank` for `lw assign --strategy uncertain`.
+/// Rerunning with the same model changes nothing.
+public struct AutoLabel {
+    public struct Summary: Sendable {
+        public var modelId: Int64
+        public var threshold: Double?
+        public var predicted = 0
+        public var added = 0
+        public var revised = 0
+        public var withdrawn = 0
+        public var machineLabeled = 0
+        public var unreadable = 0
+    }
+
+    public var store: Store
+    public var context: RunContext
+    public var progress: ProgressReporter?
+
+    public init(store: Store, context: RunContext, progress: ProgressReporter?) {
+        self.store = store
+        self.context = context
+        self.progress = progress
+    }
+
+    public mutating func run() throws -> Summary {
+        guard let model = try store.pool.read({ db in
+            try Row.fetchOne(db, sql: "SELECT id, kind, extractor_id, threshold, weights FROM model ORDER BY id DESC LIMIT 1")
+        }) else {
+            throw LWError.invalidArgument("no model yet: run `lw train` first (or `lw predictions import FILE`)")
+        }
+        try context.start(in: store)
+        let context = self.context
+        var summary = Summary(modelId: model["id"], threshold: model["threshold"])
+        let labels = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name FROM label ORDER BY class_index").map { ($0[0] as Int64, $0[1] as String) }
+        }
+        let candidates = try store.pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus) ORDER BY id")
+        }
+        // Probabilities per candidate image.
+        var probabilities: [Int64: [Double]] = [:]
+        if (model["kind"] as String) == "builtin" {
+            guard let extractorId: Int64 = model["extractor_id"], let weights: Data = model["weights"],
+                  let extractor = try store.pool.read({ db in try FeatureCache.current(db) }), extractor.id == extractorId else {
+                throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
+            }
+            let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
+            summary.unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor.extractor,
+                                                                 imageIds: candidates, progress: progress).count
+            let features = try store.pool.read { try FeatureCache.load($0, extractorId: extractorId, imageIds: candidates) }
+            for (id, vector) in features { probabilities[id] = builtin.probabilities(vector) }
+        } else {
+            // External models: their stored predictions are the probabilities.
+            try store.pool.read { db in
+                for row in try Row.fetchAll(db, sql: "SELECT image_id, scores FROM prediction WHERE model_id = ?", arguments: [summary.modelId]) {
+                    let scores = (try? JSONSerialization.jsonObject(with: Data((row[1] as String).utf8)) as? [String: Double]) ?? [:]
+                    probabilities[row[0]] = labels.map { scores[$0.1] ?? 0 }
+                }
+            }
+        }
+        summary.predicted = probabilities.count
+        let threshold = summary.threshold
+        let isBuiltin = (model["kind"] as String) == "builtin"
+        try store.pool.write { db in
+            let busy = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT image_id FROM assignment WHERE status = 'open'"))
+            let human = Set(try Int64.fetchAll(db, sql: "SELECT image_id FROM consensus"))
+            var current: [Int64: (model: Int64, label: Int64, confidence: Double)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT image_id, model_id, label_id, confidence FROM machine_label") {
+                current[row[0]] = (row[1], row[2], row[3])
+            }
+            var ranks: [Int64: Double?] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, uncertainty_rank FROM image") { ranks[row[0]] = row[1] as Double? }
+            for id in probabilities.keys.sorted() {
+                guard !human.contains(id) else { continue }
+                let p = probabilities[id]!
+                let (best, _) = DawidSkene.decide(p)
+                let confidence = (p[best] * 1e6).rounded() / 1e6
+                let labelId = labels[best].0
+                if isBuiltin {
+                    let scores = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1.1, (p[$0] * 1e6).rounded() / 1e6) }))
+                    try db.execute(sql: "INSERT OR REPLACE INTO prediction (model_id, image_id, label_id, confidence, scores) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [summary.modelId, id, labelId, confidence, scores])
+                }
+                let accept = threshold.map { confidence >= $0 } ?? false
+                if accept && !busy.contains(id) {
+                    if let old = current[id] {
+                        if old.label != labelId || old.model != summary.modelId || abs(old.confidence - confidence) >= 0.0005 {
+                            try db.execute(sql: """
+                                UPDATE machine_label SET model_id = ?, label_id = ?, confidence = ?, threshold = ?, created_at = ?, run_id = ?
+                                WHERE image_id = ?
+                                """, arguments: [summary.modelId, labelId, confidence, threshold, context.clock.iso, context.runId, id])
+                            if old.label != labelId { summary.revised += 1 }
+                            try context.audit(db, action: "machine_label.revise", entity: "machine_label", entityId: id,
+                                              before: ["model_id": old.model, "label_id": old.label, "confidence": old.confidence],
+                                              after: ["model_id": summary.modelId, "label_id": labelId, "confidence": confidence, "threshold": threshold as Any])
+                        }
+                    } else {
+                        try db.execute(sql: """
+                            INSERT INTO machine_label (image_id, model_id, label_id, confidence, threshold, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: [id, summary.modelId, labelId, confidence, threshold, context.clock.iso, context.runId])
+                        try context.audit(db, action: "machine_label.add", entity: "machine_label", entityId: id,
+                                          after: ["model_id": summary.modelId, "label": labels[best].1, "confidence": confidence, "threshold": threshold as Any])
+                        summary.added += 1
+                    }
+                    if ranks[id] != nil, ranks[id]! != nil {
+                        try db.execute(sql: "UPDATE image SET uncertainty_rank = NULL WHERE id = ?", arguments: [id])
+                    }
+                } else {
+                    if let old = current[id] {
+                        try db.execute(sql: "DELETE FROM machine_label WHERE image_id = ?", arguments: [id])
+                        try context.audit(db, action: "machine_label.withdraw", entity: "machine_label", entityId: id,
+                                          before: ["model_id": old.model, "label_id": old.label, "confidence": old.confidence],
+                                          after: ["model_id": summary.modelId, "confidence": confidence, "threshold": threshold as Any])
+                        summary.withdrawn += 1
+                    }
+                    if ranks[id] ?? nil != confidence {
+                        try db.execute(sql: "UPDATE image SET uncertainty_rank = ? WHERE id = ?", arguments: [confidence, id])
+                    }
+                }
+            }
+            summary.machineLabeled = try Int.fetchOne(db, sql: "SELECT count(*) FROM machine_label")!
+            try context.finish(db, status: "succeeded", counts: [
+                "model_id": summary.modelId, "predicted": summary.predicted, "added": summary.added, "revised": summary.revised,
+                "withdrawn": summary.withdrawn, "machine_labeled": summary.machineLabeled,
+            ])
+        }
+        return summary
+    }
+}

@@ -1,0 +1,247 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// `lw train`: fits the built-in model on the human labels and finds the
+/// confidence threshold that keeps machine labels at the job's target accuracy.
+///
+/// Validation: every human-labeled image has a stored fold (0-4). Five models,
+/// each trained without one fold, predict that fold; the out-of-fold
+/// predictions of images that were picked at random (not by uncertainty) are
+/// the validation set — a random sample, as large as it can honestly be. Each
+/// validation item counts as correct with the consensus posterior of the
+/// predicted label (a 2:1 vote is not certain truth). The threshold is the
+/// lowest confidence whose covered items' Wilson lower bound (97.5%) reaches
+/// the target; none qualifies → the model may only rank images for humans.
+/// The model finally used is trained on all human labels, weighted by their
+/// consensus confidence.
+public struct TrainModel {
+    public struct Summary: Sendable {
+        public var modelId: Int64
+        public var reused: Bool
+        public var trainingSize: Int
+        public var validationSize: Int
+        public var threshold: Double?
+        public var metrics: [String: Double]
+        public var refusal: String?
+    }
+
+    public static let minimumLabels = 20
+    public static let minimumPerClass = 5
+    static let l2Candidates = [0.003, 0.01, 0.03, 0.1]
+    static let algorithm = "softmax-regression-l2"
+
+    public var store: Store
+    public var context: RunContext
+    public var progress: ProgressReporter?
+
+    public init(store: Store, context: RunContext, progress: ProgressReporter?) {
+        self.store = store
+        self.context = context
+        self.progress = progress
+    }
+
+    struct Labeled {
+        var imageId: Int64
+        var label: Int
+        var confidence: Double
+        var posteriors: [Double]
+        var randomRank: Double
+        var pickedAtRandom: Bool
+    }
+
+    public mutating func run() throws -> Summary {
+        try context.start(in: store)
+        do {
+            let summary = try train()
+            try context.end(in: store, status: "succeeded", counts: [
+                "model_id": summary.modelId, "reused": summary.reused, "training_size": summary.trainingSize,
+                "validation_size": summary.validationSize, "threshold": summary.threshold as Any,
+            ])
+            return summary
+        } catch {
+            try? context.end(in: store, status: "failed", counts: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    private func train() throws -> Summary {
+        let context = self.context
+        let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
+        let target = try store.pool.read { try Double.fetchOne($0, sql: "SELECT target_accuracy FROM job")! }
+        try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
+        let labeled = try loadLabeled(labels: labels)
+        try checkEnough(labeled, labels: labels)
+
+        let (extractorId, extractor) = try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
+        let setHash = Self.hash(labeled, extractor: extractor.version, target: target)
+        if let existing = try store.pool.read({ db in
+            try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [setHash])
+        }) {
+            let metrics = (try? JSONSerialization.jsonObject(with: Data((existing["metrics"] as String).utf8)) as? [String: Double]) ?? [:]
+            return Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"], validationSize: existing["validation_size"],
+                           threshold: existing["threshold"], metrics: metrics ?? [:], refusal: nil)
+        }
+
+        let unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor,
+                                                         imageIds: labeled.map(\.imageId), progress: progress)
+        let features = try store.pool.read { try FeatureCache.load($0, extractorId: extractorId, imageIds: labeled.map(\.imageId)) }
+        let usable = labeled.filter { features[$0.imageId] != nil && !unreadable.contains($0.imageId) }
+        try checkEnough(usable, labels: labels)
+        let folds = try assignFolds(usable)
+
+        // Cross-fitted, out-of-fold probabilities for every usable image, for each L2 strength.
+        let x = usable.map { features[$0.imageId]! }
+        let y = usable.map(\.label)
+        let w = usable.map(\.confidence)
+        var best: (l2: Double, loss: Double, oof: [[Double]])?
+        for l2 in Self.l2Candidates {
+            let oof = Self.outOfFold(x: x, y: y, weights: w, folds: folds, classes: labels.count, l2: l2)
+            var loss = 0.0
+            for i in 0..<usable.count { for c in 0..<labels.count { loss -= usable[i].posteriors[c] * log(max(oof[i][c], 1e-12)) } }
+            loss /= Double(usable.count)
+            if best == nil || loss < best!.loss { best = (l2, loss, oof) }
+        }
+        let chosen = best!
+        var items: [ThresholdSearch.Item] = []
+        var validationIndex: [Int] = []
+        for (i, image) in usable.enumerated() where image.pickedAtRandom {
+            let p = chosen.oof[i]
+            let predicted = DawidSkene.decide(p).label
+            items.append(.init(confidence: p[predicted], correct: image.posteriors[predicted]))
+            validationIndex.append(i)
+        }
+        let search = ThresholdSearch.search(items, target: target)
+        var metrics: [String: Double] = [
+            "l2": chosen.l2, "log_loss": chosen.loss,
+            "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
+            "covered_share": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
+            "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
+            "calibration_error": Self.calibrationError(items),
+            "minimum_validation_items": Double(search.minimumItems),
+        ]
+        if labels.count == 2 {
+            metrics["auc"] = ThresholdSearch.auc(scores: validationIndex.map { chosen.oof[$0][0] },
+                                                 positives: validationIndex.map { usable[$0].label == 0 })
+        }
+        var refusal: String?
+        if search.threshold == nil {
+            refusal = items.count < search.minimumItems
+                ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy"
+                : "no confidence level reaches \(target) accuracy on validation (lower bound at best \(String(format: "%.3f", search.lowerBound)))"
+        }
+
+        // The model used for auto-labeling: all labels, weighted by consensus confidence.
+        let standardizer = Standardizer.fit(x)
+        let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
+        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression))
+        let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
+                                    "extractor": extractor.version, "sample_weights": "consensus confidence"])
+        let trainingSize = usable.count, validationSize = items.count
+        let modelId: Int64 = try store.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
+                                   target_accuracy, labeled_set, weights, created_at, run_id)
+                VALUES ('builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Self.algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
+                                 search.threshold, target, setHash, weights, context.clock.iso, context.runId])
+            let id = db.lastInsertedRowID
+            try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
+                "training_size": trainingSize, "validation_size": validationSize, "threshold": search.threshold as Any,
+                "metrics": metrics, "refusal": refusal as Any,
+            ])
+            return id
+        }
+        return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
+                       threshold: search.threshold, metrics: metrics, refusal: refusal)
+    }
+
+    private func loadLabeled(labels: [String]) throws -> [Labeled] {
+        try store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
+                       coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') AS first_reason
+                FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
+                WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+                ORDER BY c.image_id
+                """).map { row in
+                let posteriorsByName = (try? JSONSerialization.jsonObject(with: Data((row["posteriors"] as String).utf8)) as? [String: Double]) ?? [:]
+                return Labeled(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
+                               posteriors: labels.map { posteriorsByName[$0] ?? 0 }, randomRank: row["random_rank"],
+                               pickedAtRandom: (row["first_reason"] as String) == "random")
+            }
+        }
+    }
+
+    private func checkEnough(_ labeled: [Labeled], labels: [String]) throws {
+        var perClass = [Int](repeating: 0, count: labels.count)
+        for l in labeled { perClass[l.label] += 1 }
+        if labeled.count < Self.minimumLabels || perClass.contains(where: { $0 < Self.minimumPerClass }) {
+            let counts = zip(labels, perClass).map { "\($0) \($1)" }.joined(separator: ", ")
+            throw LWError.invalidArgument("too few human labels to train (\(counts)): need \(Self.minimumLabels) in all and \(Self.minimumPerClass) of each label; run `lw assign` and `lw review` first")
+        }
+    }
+
+    /// Stored folds; new images get fold ⌊random_rank·10⁶⌋ mod 5 (stable, random).
+    private func assignFolds(_ labeled: [Labeled]) throws -> [Int] {
+        try store.pool.write { db in
+            var folds: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT image_id, fold FROM training_fold") { folds[row[0]] = row[1] }
+            return try labeled.map { image in
+                if let fold = folds[image.imageId] { return fold }
+                let fold = Int(image.randomRank * 1_000_000) % 5
+                try db.execute(sql: "INSERT INTO training_fold (image_id, fold) VALUES (?, ?)", arguments: [image.imageId, fold])
+                return fold
+            }
+        }
+    }
+
+    static func outOfFold(x: [[Float]], y: [Int], weights: [Double], folds: [Int], classes: Int, l2: Double) -> [[Double]] {
+        let results: [[(Int, [Double])]] = parallelMap(Array(0..<5)) { fold in
+            let train = x.indices.filter { folds[$0] != fold }
+            let test = x.indices.filter { folds[$0] == fold }
+            guard !train.isEmpty, !test.isEmpty else { return [] }
+            let standardizer = Standardizer.fit(train.map { x[$0] })
+            let model = SoftmaxRegression.fit(train.map { standardizer.apply(x[$0]) }, labels: train.map { y[$0] },
+                                              sampleWeights: train.map { weights[$0] }, classes: classes, l2: l2)
+            return test.map { ($0, model.probabilities(standardizer.apply(x[$0]))) }
+        }
+        var oof = [[Double]](repeating: [Double](repeating: 1 / Double(classes), count: classes), count: x.count)
+        for fold in results { for (i, p) in fold { oof[i] = p } }
+        return oof
+    }
+
+    /// Expected calibration error over 10 confidence bins.
+    static func calibrationError(_ items: [ThresholdSearch.Item]) -> Double {
+        guard !items.isEmpty else { return 0 }
+        var total = 0.0
+        for b in 0..<10 {
+            let lo = 0.5 + Double(b) * 0.05, hi = lo + 0.05
+            let inBin = items.filter { $0.confidence >= lo && ($0.confidence < hi || (b == 9 && $0.confidence <= 1)) }
+            guard !inBin.isEmpty else { continue }
+            let conf = inBin.reduce(0) { $0 + $1.confidence } / Double(inBin.count)
+            let acc = inBin.reduce(0) { $0 + $1.correct } / Double(inBin.count)
+            total += Double(inBin.count) * abs(conf - acc)
+        }
+        return total / Double(items.count)
+    }
+
+    static func hash(_ labeled: [Labeled], extractor: String, target: Double) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)".utf8))
+        for l in labeled {
+            hasher.update(data: Data("\(l.imageId):\(l.label):\(String(format: "%.3f", l.confidence)):\(l.pickedAtRandom)\n".utf8))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What a built-in model's `weights` BLOB holds.
+public struct BuiltinModel: Codable, Sendable {
+    public var standardizer: Standardizer
+    public var regression: SoftmaxRegression
+
+    public func probabilities(_ features: [Float]) -> [Double] {
+        regression.probabilities(standardizer.apply(features))
+    }
+}
