@@ -33,7 +33,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))],
+            // The learning and imaging loops are unusably slow unoptimised: optimise
+            // this module in debug builds (and so in `swift test`) too.
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                            .unsafeFlags(["-O"], .when(configuration: .debug))],
             plugins: ["EmbedMigrations"]
         ),
         .executableTarget(

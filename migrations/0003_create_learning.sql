@@ -8,6 +8,10 @@ ALTER TABLE job ADD COLUMN random_share REAL NOT NULL DEFAULT 0.2 CHECK (random_
 ALTER TABLE job ADD COLUMN max_human_labels INTEGER CHECK (max_human_labels IS NULL OR max_human_labels >= 0);
 ALTER TABLE job ADD COLUMN max_human_percent REAL CHECK (max_human_percent IS NULL OR (max_human_percent >= 0 AND max_human_percent <= 100));
 
+-- The built-in extractor's filter banks: "SIDE:FILTERS,..." — images resized to
+-- SIDE pixels on their longer side, FILTERS learned 6x6 filters at that size.
+ALTER TABLE job ADD COLUMN feature_banks TEXT NOT NULL DEFAULT '128:256,192:256';
+
 -- Learned image features (the dictionary of filters), one row per version.
 CREATE TABLE feature_extractor (
     id          INTEGER PRIMARY KEY,

@@ -28,6 +28,15 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("extra-vote-below"), help: "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never).")
     var extraVoteBelow: Double = 0.9
 
+    @Option(name: .customLong("max-human"), help: "Budget: at most this many images go to humans.")
+    var maxHuman: Int?
+
+    @Option(name: .customLong("max-human-percent"), help: "Budget: at most this percentage of the images go to humans.")
+    var maxHumanPercent: Double?
+
+    @Option(help: ArgumentHelp("The built-in model's feature banks: image side and filter count per bank.", valueName: "side:filters,..."))
+    var features = "128:256,192:256"
+
     func run() throws {
         try Console.reportingErrors {
             var settings = JobSettings(
@@ -36,6 +45,9 @@ struct InitCommand: ParsableCommand {
                 workersPerImage: workersPerImage, targetAccuracy: targetAccuracy)
             settings.maxWorkersPerImage = max(maxWorkersPerImage, workersPerImage)
             settings.extraVoteBelowConfidence = extraVoteBelow
+            settings.maxHumanLabels = maxHuman
+            settings.maxHumanPercent = maxHumanPercent
+            settings.featureBanks = features
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -32,10 +32,11 @@ public struct AssignImages {
         public var imagesInProgress = 0
         public var imagesShortOfWorkers = 0
         public var strategyUsed = "random"
+        public var budgetReached = false
         public var counts: [String: Any] {
             ["assignments": assignments, "new_images": newImages, "overlap_images": overlapImages,
              "refilled_images": refilledImages, "expired": expired, "images_in_progress": imagesInProgress,
-             "images_short_of_workers": imagesShortOfWorkers, "strategy": strategyUsed]
+             "images_short_of_workers": imagesShortOfWorkers, "strategy": strategyUsed, "budget_reached": budgetReached]
         }
         public static func == (a: Summary, b: Summary) -> Bool { JSON.text(a.counts) == JSON.text(b.counts) }
     }
@@ -121,28 +122,50 @@ public struct AssignImages {
                 }
             }
 
-            // 3. New images, in the strategy's order.
+            // Budget of human labeling (job settings): no new images past it.
+            let budgetRow = try Row.fetchOne(db, sql: "SELECT max_human_labels, max_human_percent, random_share FROM job")!
+            var humanCap: Int? = budgetRow["max_human_labels"]
+            if let percent: Double = budgetRow["max_human_percent"] {
+                let images = try Int.fetchOne(db, sql: "SELECT count(*) FROM image")!
+                humanCap = min(humanCap ?? Int.max, Int(Double(images) * percent / 100))
+            }
+            if let humanCap {
+                let used = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM image AS i WHERE EXISTS (SELECT 1 FROM consensus AS c WHERE c.image_id = i.id)
+                       OR EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
+                    """)!
+                budget = min(budget, max(0, humanCap - used))
+                summary.budgetReached = budget == 0
+            }
+
+            // 3. New images, in the strategy's order. With a model, a share of them
+            //    is still drawn at random so that validation stays a random sample.
             let hasModel = try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL LIMIT 1") != nil
             let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)
             summary.strategyUsed = useUncertain ? "uncertain" : "random"
-            let orderedQueries = useUncertain
-                ? [Queue.nextUncertain, Queue.nextRandom]  // images the model has not scored come after
-                : [Queue.nextRandom]
             var seen = Set<Int64>()
-            queries: for sql in orderedQueries {
-                while budget > 0 && !planner.exhausted {
-                    let batch = try Int64.fetchAll(db, sql: sql, arguments: [min(budget, 500) + seen.count])
-                        .filter { !seen.contains($0) }
-                    if batch.isEmpty { continue queries }
-                    for image in batch where budget > 0 && !planner.exhausted {
+            func draw(_ sql: String, reason: String, count: Int) throws {
+                var left = count
+                while left > 0 && !planner.exhausted {
+                    let batch = try Int64.fetchAll(db, sql: sql, arguments: [min(left, 500) + seen.count]).filter { !seen.contains($0) }
+                    if batch.isEmpty { return }
+                    for image in batch where left > 0 && !planner.exhausted {
                         seen.insert(image)
-                        if try give(image, count: perImage, reason: useUncertain && sql == Queue.nextUncertain ? "uncertain" : "random") > 0 {
+                        if try give(image, count: perImage, reason: reason) > 0 {
+                            left -= 1
                             budget -= 1
                             summary.newImages += 1
                         }
                     }
                 }
             }
+            if useUncertain {
+                let share: Double = budgetRow["random_share"]
+                let randomCount = budget == Int.max ? 0 : Int((Double(budget) * share).rounded(.up))
+                try draw(Queue.nextRandom, reason: "random", count: randomCount)
+                try draw(Queue.nextUncertain, reason: "uncertain", count: budget)
+            }
+            try draw(Queue.nextRandom, reason: "random", count: budget)  // everything left (images the model has not scored)
             try context.finish(db, status: "succeeded", counts: summary.counts)
             return summary
         }

@@ -6,8 +6,14 @@ import GRDB
 /// feature vectors of images, computed on every core in batches — one
 /// transaction each, so a killed run keeps what it computed.
 public enum FeatureCache {
-    /// Image sizes and filters per size of the built-in extractor.
-    public static let defaultBanks: [(side: Int, k: Int)] = [(128, 256), (192, 256)]
+    /// Image sizes and filters per size of the built-in extractor (job.feature_banks).
+    public static func parseBanks(_ text: String) throws -> [(side: Int, k: Int)] {
+        let banks = text.split(separator: ",").map { $0.split(separator: ":").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+        guard !banks.isEmpty, banks.allSatisfy({ $0.count == 2 && $0[0] >= 16 && $0[0] <= 1024 && $0[1] >= 2 && $0[1] <= 4096 }) else {
+            throw LWError.invalidArgument("feature banks '\(text)' are not understood: use SIDE:FILTERS pairs, e.g. 128:256,192:256")
+        }
+        return banks.map { ($0[0], $0[1]) }
+    }
     static let sampleImages = 600
 
     public static func current(_ db: Database) throws -> (id: Int64, extractor: FeatureExtractor)? {
@@ -23,6 +29,8 @@ public enum FeatureCache {
             try String.fetchAll(db, sql: "SELECT path FROM image ORDER BY random_rank LIMIT ?", arguments: [sampleImages])
         }
         guard !sample.isEmpty else { throw LWError.invalidArgument("no images to learn features from: run `lw import` first") }
+        let banksSpec = try store.pool.read { try String.fetchOne($0, sql: "SELECT feature_banks FROM job")! }
+        let defaultBanks = try parseBanks(banksSpec)
         let sides = defaultBanks.map(\.side)
         progress?.start("learn features", total: sample.count)
         let prepared: [[RGBImage]?] = parallelMap(sample) { path in

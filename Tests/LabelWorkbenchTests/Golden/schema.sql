@@ -35,6 +35,16 @@ CREATE TABLE consensus (
     run_id      INTEGER NOT NULL REFERENCES run(id)
 );
 
+CREATE TABLE feature_extractor (
+    id          INTEGER PRIMARY KEY,
+    version     TEXT    NOT NULL UNIQUE,        -- algorithm and a hash of the filters
+    algorithm   TEXT    NOT NULL,
+    parameters  TEXT    NOT NULL,               -- JSON: image sizes, patch size, filters per size
+    filters     BLOB    NOT NULL,               -- the whole extractor, JSON
+    created_at  TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
 CREATE TABLE image (
     id          INTEGER PRIMARY KEY,
     sha256      TEXT    NOT NULL UNIQUE CHECK (length(sha256) = 64),
@@ -49,6 +59,13 @@ CREATE TABLE image (
     imported_at TEXT    NOT NULL,
     run_id      INTEGER NOT NULL REFERENCES run(id)
 , awaiting_label INTEGER NOT NULL DEFAULT 1 CHECK (awaiting_label IN (0, 1)), uncertainty_rank REAL);
+
+CREATE TABLE image_feature (
+    extractor_id INTEGER NOT NULL REFERENCES feature_extractor(id),
+    image_id     INTEGER NOT NULL REFERENCES image(id),
+    vector       BLOB    NOT NULL,
+    PRIMARY KEY (extractor_id, image_id)
+) WITHOUT ROWID;
 
 CREATE TABLE import_error (
     id          INTEGER PRIMARY KEY,
@@ -65,13 +82,49 @@ CREATE TABLE job (
     target_accuracy     REAL    NOT NULL DEFAULT 0.95 CHECK (target_accuracy > 0 AND target_accuracy < 1),
     created_at          TEXT    NOT NULL
 , max_workers_per_image INTEGER NOT NULL DEFAULT 5 CHECK (max_workers_per_image >= 1), extra_vote_below_confidence REAL NOT NULL DEFAULT 0.9
-    CHECK (extra_vote_below_confidence >= 0 AND extra_vote_below_confidence <= 1));
+    CHECK (extra_vote_below_confidence >= 0 AND extra_vote_below_confidence <= 1), random_share REAL NOT NULL DEFAULT 0.2 CHECK (random_share >= 0 AND random_share <= 1), max_human_labels INTEGER CHECK (max_human_labels IS NULL OR max_human_labels >= 0), max_human_percent REAL CHECK (max_human_percent IS NULL OR (max_human_percent >= 0 AND max_human_percent <= 100)), feature_banks TEXT NOT NULL DEFAULT '128:256,192:256');
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
     name        TEXT    NOT NULL UNIQUE CHECK (name <> ''),
     class_index INTEGER NOT NULL UNIQUE CHECK (class_index >= 0)
 );
+
+CREATE TABLE machine_label (
+    image_id    INTEGER PRIMARY KEY REFERENCES image(id),
+    model_id    INTEGER NOT NULL REFERENCES model(id),
+    label_id    INTEGER NOT NULL REFERENCES label(id),
+    confidence  REAL    NOT NULL,
+    threshold   REAL    NOT NULL,
+    created_at  TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
+CREATE TABLE model (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT    NOT NULL CHECK (kind IN ('builtin', 'external')),
+    algorithm       TEXT    NOT NULL,
+    parameters      TEXT    NOT NULL,           -- JSON
+    extractor_id    INTEGER REFERENCES feature_extractor(id),
+    training_size   INTEGER NOT NULL,
+    validation_size INTEGER NOT NULL,
+    metrics         TEXT    NOT NULL,           -- JSON: accuracy, auc, calibration error, coverage, bound
+    threshold       REAL,                       -- confidence at or above which it labels; NULL: it may not label
+    target_accuracy REAL    NOT NULL,
+    labeled_set     TEXT    NOT NULL,           -- hash of the labels and settings it was trained on
+    weights         BLOB,                       -- JSON of the standardiser and the classifier
+    created_at      TEXT    NOT NULL,
+    run_id          INTEGER NOT NULL REFERENCES run(id)
+);
+
+CREATE TABLE prediction (
+    model_id    INTEGER NOT NULL REFERENCES model(id),
+    image_id    INTEGER NOT NULL REFERENCES image(id),
+    label_id    INTEGER NOT NULL REFERENCES label(id),
+    confidence  REAL    NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+    scores      TEXT    NOT NULL,               -- JSON {"label": probability}
+    PRIMARY KEY (model_id, image_id)
+) WITHOUT ROWID;
 
 CREATE TABLE run (
     id          INTEGER PRIMARY KEY,
@@ -84,6 +137,11 @@ CREATE TABLE run (
     status      TEXT    NOT NULL DEFAULT 'running'
                 CHECK (status IN ('running', 'succeeded', 'partial', 'failed', 'interrupted')),
     counts      TEXT                            -- JSON object of what the run did
+);
+
+CREATE TABLE training_fold (
+    image_id    INTEGER PRIMARY KEY REFERENCES image(id),
+    fold        INTEGER NOT NULL CHECK (fold >= 0 AND fold < 5)
 );
 
 CREATE TABLE vote (
@@ -144,17 +202,19 @@ CREATE UNIQUE INDEX vote_one_per_worker_and_image ON vote(image_id, worker_id);
 
 CREATE VIEW image_status AS
 SELECT i.id AS image_id, i.source,
-       CASE WHEN c.image_id IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
-            THEN 'human_labeled' ELSE 'unlabeled' END AS status,
-       CASE WHEN c.image_id IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
-            THEN l.name END AS label,
-       c.confidence,
-       c.votes
+       CASE WHEN h.image_id IS NOT NULL THEN 'human_labeled'
+            WHEN m.image_id IS NOT NULL THEN 'machine_labeled'
+            ELSE 'unlabeled' END AS status,
+       CASE WHEN h.image_id IS NOT NULL THEN hl.name WHEN m.image_id IS NOT NULL THEN ml.name END AS label,
+       CASE WHEN h.image_id IS NOT NULL THEN h.confidence WHEN m.image_id IS NOT NULL THEN m.confidence END AS confidence,
+       h.votes,
+       m.model_id
 FROM image AS i
-LEFT JOIN consensus AS c ON c.image_id = i.id
-LEFT JOIN label AS l ON l.id = c.label_id;
+LEFT JOIN consensus AS h ON h.image_id = i.id
+     AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
+LEFT JOIN label AS hl ON hl.id = h.label_id
+LEFT JOIN machine_label AS m ON m.image_id = i.id
+LEFT JOIN label AS ml ON ml.id = m.label_id;
 
 CREATE VIEW image_votes AS
 SELECT i.id AS image_id, i.source, count(v.id) AS votes,
@@ -184,6 +244,15 @@ LEFT JOIN image_status AS s ON s.label = l.name
 GROUP BY l.id
 ORDER BY l.class_index;
 
+CREATE VIEW model_summary AS
+SELECT m.id AS model_id, m.kind, m.algorithm, m.training_size, m.validation_size, m.threshold, m.target_accuracy,
+       json_extract(m.metrics, '$.accuracy') AS validation_accuracy,
+       json_extract(m.metrics, '$.auc') AS auc,
+       (SELECT count(*) FROM prediction AS p WHERE p.model_id = m.id) AS predictions,
+       (SELECT count(*) FROM machine_label AS ml WHERE ml.model_id = m.id) AS machine_labels,
+       m.created_at
+FROM model AS m;
+
 CREATE VIEW worker_summary AS
 SELECT w.id AS worker_id, w.name, w.kind, w.active,
        (SELECT count(*) FROM vote AS v WHERE v.worker_id = w.id)                                   AS votes,
@@ -211,5 +280,17 @@ END;
 
 CREATE TRIGGER consensus_removal_returns_image_to_queue AFTER DELETE ON consensus
 BEGIN
-    UPDATE image SET awaiting_label = 1 WHERE id = OLD.image_id;
+    UPDATE image SET awaiting_label = NOT EXISTS (SELECT 1 FROM machine_label WHERE image_id = OLD.image_id)
+    WHERE id = OLD.image_id;
+END;
+
+CREATE TRIGGER machine_label_marks_image_labeled AFTER INSERT ON machine_label
+BEGIN
+    UPDATE image SET awaiting_label = 0 WHERE id = NEW.image_id;
+END;
+
+CREATE TRIGGER machine_label_removal_returns_image_to_queue AFTER DELETE ON machine_label
+BEGIN
+    UPDATE image SET awaiting_label = NOT EXISTS (SELECT 1 FROM consensus WHERE image_id = OLD.image_id)
+    WHERE id = OLD.image_id;
 END;

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import LabelWorkbench
+import XCTest
+
+/// Generated images where a small mark is the positive class: train on human
+/// votes, auto-label, and check the machine labels against the truth.
+final class LearningLoopTests: XCTestCase {
+    func testTrainAutoLabelLabelsPartAtTargetAccuracyAndLeavesTheRest() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9"]).status, 0)
+        let dir = lw.directory.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var truth: [String: String] = [:]
+        for i in 0..<400 {
+            var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(5000 + i))
+            spec.markScale = 0.2...0.3
+            let name = String(format: "p%04d.jpg", i)
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
+                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
+            truth[name] = spec.withMark ? "logo" : "no_logo"
+        }
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+
+        // Too few labels: a clear refusal.
+        let early = try lw.run(["train"])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.stderr.contains("too few human labels"), early.stderr)
+        XCTAssertEqual(try lw.run(["auto-label"]).status, 1)
+
+        // Three workers vote on 300 images: two always right, one right 80% of the time.
+        var csv = "worker,source,label\n"
+        var rng = SeededGenerator(seed: 9)
+        for name in truth.keys.sorted().prefix(300) {
+            let t = truth[name]!, other = t == "logo" ? "no_logo" : "logo"
+            csv += "ann1,\(name),\(t)\nann2,\(name),\(t)\nann3,\(name),\(rng.unit() < 0.8 ? t : other)\n"
+        }
+        try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+
+        let train = try lw.run(["train", "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let model = try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(model["training_size"] as? Int, 300)
+        XCTAssertNotNil(model["threshold"] as? Double, "a threshold exists: \(train.stdout)")
+        // Same labels: the model is reused.
+        XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image_feature"), 300)
+
+        XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
+        let rows: [Row] = try DatabaseQueue(path: lw.database).read { db in
+            try Row.fetchAll(db, sql: "SELECT i.source, s.label, s.status FROM image_status s JOIN image i ON i.id = s.image_id WHERE s.status = 'machine_labeled'")
+        }
+        XCTAssertGreaterThan(rows.count, 20, "a good part of the 100 unlabeled images is machine-labeled")
+        XCTAssertLessThan(rows.count, 100 + 1)
+        let correct = rows.filter { truth[($0["source"] as String).components(separatedBy: "/").last!] == $0["label"] as String }.count
+        XCTAssertGreaterThanOrEqual(Double(correct) / Double(rows.count), 0.9, "machine labels meet the target")
+        // The rest is ranked for humans, least confident first.
+        let ranked = try lw.scalar("SELECT count(*) FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL")
+        XCTAssertEqual(ranked, 100 - rows.count)
+        let assign = try lw.run(["workers", "add", "h1"])
+        XCTAssertEqual(assign.status, 0)
+        let next = try lw.run(["assign", "--per-image", "1", "--limit", "10", "--json"])
+        XCTAssertTrue(next.stdout.contains("\"strategy\":\"uncertain\""), next.stdout)
+        // Idempotent auto-label: nothing changes the second time.
+        let audit = try lw.scalar("SELECT count(*) FROM audit_event")
+        XCTAssertTrue(try lw.run(["auto-label"]).stdout.contains("+0, revised 0, withdrawn 0"))
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event"), audit)
+        let status = try lw.run(["status", "--json"]).stdout
+        XCTAssertTrue(status.contains("\"machine_labeled\":\(rows.count)"), status)
+        XCTAssertTrue(try lw.run(["models", "list"]).stdout.contains("builtin"))
+    }
+}

@@ -1,0 +1,115 @@
+import XCTest
+@testable import LabelWorkbench
+
+final class ThresholdSearchTests: XCTestCase {
+    func testWilsonLowerBoundKnownValues() {
+        // 95 of 100 at z = 1.96: 0.8882 (textbook value).
+        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 95, n: 100), 0.8882, accuracy: 0.0005)
+        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 10, n: 10), 0.7225, accuracy: 0.0005)
+        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 0, n: 0), 0)
+    }
+
+    func testPicksTheLowestThresholdWhoseBoundReachesTheTarget() {
+        // 200 items at confidence 0.99, all right; 100 at 0.8, 70% right.
+        let items = (0..<200).map { _ in ThresholdSearch.Item(confidence: 0.99, correct: 1) }
+            + (0..<100).map { ThresholdSearch.Item(confidence: 0.8, correct: $0 < 70 ? 1 : 0) }
+        let result = ThresholdSearch.search(items, target: 0.95)
+        XCTAssertEqual(result.threshold, 0.99)
+        XCTAssertEqual(result.covered, 200)
+        XCTAssertGreaterThanOrEqual(result.lowerBound, 0.95)
+        // With a 0.85 target the 0.8 items may join: 270/300 = 0.9, bound 0.861.
+        XCTAssertEqual(ThresholdSearch.search(items, target: 0.85).threshold, 0.8)
+    }
+
+    func testRefusesWhenValidationIsTooSmallToSupportTheTarget() {
+        let items = (0..<50).map { _ in ThresholdSearch.Item(confidence: 0.99, correct: 1) }
+        let result = ThresholdSearch.search(items, target: 0.95)
+        XCTAssertNil(result.threshold, "50 of 50 right cannot show 95% with a 97.5% bound")
+        XCTAssertEqual(result.minimumItems, 73)
+        XCTAssertEqual(ThresholdSearch.search((0..<80).map { _ in .init(confidence: 0.9, correct: 1) }, target: 0.95).threshold, 0.9)
+    }
+
+    func testNoisyLabelsCountByTheirPosterior() {
+        // Every prediction agrees with a consensus that is only 90% sure: expected accuracy 0.9 < 0.95.
+        let items = (0..<1000).map { _ in ThresholdSearch.Item(confidence: 0.99, correct: 0.9) }
+        XCTAssertNil(ThresholdSearch.search(items, target: 0.95).threshold)
+    }
+
+    func testAUC() {
+        XCTAssertEqual(ThresholdSearch.auc(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true]), 0.75)
+        XCTAssertNil(ThresholdSearch.auc(scores: [0.1], positives: [true]))
+    }
+}
+
+final class ClassifierTests: XCTestCase {
+    func testSeparableDataIsLearnedAndDeterministic() {
+        var rng = SeededGenerator(seed: 3)
+        var x: [[Float]] = [], y: [Int] = []
+        for i in 0..<200 {
+            let label = i % 2
+            x.append([Float(rng.unit()) + Float(label) * 2, Float(rng.unit()), Float(rng.unit())])
+            y.append(label)
+        }
+        let s = Standardizer.fit(x)
+        let a = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.001)
+        let b = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.001)
+        XCTAssertEqual(a, b)
+        let correct = zip(x, y).filter { DawidSkene.decide(a.probabilities(s.apply($0.0))).label == $0.1 }.count
+        XCTAssertEqual(correct, 200)
+        XCTAssertGreaterThan(a.probabilities(s.apply([3, 0.5, 0.5]))[1], 0.9)
+    }
+
+    func testThreeClasses() {
+        let x: [[Float]] = (0..<90).map { i in [Float(i % 3 == 0 ? 1 : 0), Float(i % 3 == 1 ? 1 : 0)] }
+        let y = (0..<90).map { $0 % 3 }
+        let model = SoftmaxRegression.fit(x, labels: y, classes: 3, l2: 0.001)
+        for i in 0..<3 { XCTAssertEqual(DawidSkene.decide(model.probabilities(x[i])).label, i) }
+    }
+}
+
+final class FeatureTests: XCTestCase {
+    func testMultiplyMatchesNaiveProduct() {
+        let m = 7, k = 5, n = 9
+        let a = (0..<(m * k)).map { Float($0 % 7) - 3 }, b = (0..<(k * n)).map { Float($0 % 5) * 0.5 }
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+            LinearAlgebra.multiply(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!, m: m, k: k, n: n)
+        } } }
+        for i in 0..<m { for j in 0..<n {
+            let expected = (0..<k).reduce(Float(0)) { $0 + a[i * k + $1] * b[$1 * n + j] }
+            XCTAssertEqual(c[i * n + j], expected, accuracy: 1e-4)
+        } }
+    }
+
+    func testSymmetricEigenReconstructs() {
+        let matrix: [Double] = [4, 1, 2, 1, 3, 0, 2, 0, 5]
+        let (values, vectors) = LinearAlgebra.symmetricEigen(matrix, size: 3)
+        for a in 0..<3 { for b in 0..<3 {
+            let r = (0..<3).reduce(0.0) { $0 + vectors[a * 3 + $1] * values[$1] * vectors[b * 3 + $1] }
+            XCTAssertEqual(r, matrix[a * 3 + b], accuracy: 1e-9)
+        } }
+    }
+
+    /// A small mark anywhere in the frame: learned filters + max pooling make
+    /// the two classes separable where global statistics could not.
+    func testSmallMarkAnywhereIsSeparable() throws {
+        let specs = (0..<240).map { i -> SyntheticImages.Spec in
+            var s = SyntheticImages.Spec(width: 96, height: 72, withMark: i % 2 == 0, seed: UInt64(1000 + i))
+            s.markScale = 0.2...0.3
+            return s
+        }
+        let images = specs.map(SyntheticImages.render)
+        let bank = FeatureExtractor.learnBank(from: images.map { Resize.fit($0, maxWidth: 64, maxHeight: 64) }, side: 64, k: 64,
+                                              patches: 20_000, seed: 1)
+        let extractor = FeatureExtractor(banks: [bank])
+        XCTAssertEqual(extractor, FeatureExtractor(banks: [FeatureExtractor.learnBank(from: images.map { Resize.fit($0, maxWidth: 64, maxHeight: 64) },
+                                                                                       side: 64, k: 64, patches: 20_000, seed: 1)]),
+                       "seeded: the same filters")
+        let features = images.map { extractor.encode([Resize.fit($0, maxWidth: 64, maxHeight: 64)]) }
+        let labels = specs.map { $0.withMark ? 0 : 1 }
+        let oof = TrainModel.outOfFold(x: features, y: labels, weights: [Double](repeating: 1, count: 240),
+                                       folds: (0..<240).map { $0 % 5 }, classes: 2, l2: 0.01)
+        let accuracy = Double(zip(oof, labels).filter { DawidSkene.decide($0.0).label == $0.1 }.count) / 240
+        XCTAssertGreaterThan(accuracy, 0.85, "held-out accuracy \(accuracy)")
+    }
+}
