@@ -1,0 +1,58 @@
+import Foundation
+import XCTest
+
+final class PredictionsImportTests: XCTestCase {
+    func testExternalPredictionsGetAThresholdAndAutoLabel() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        let paths = try lw.makeImages("photos", count: 200, size: (40, 30))
+        try lw.run(["import", "photos", "--quiet"])
+        // Three outside annotators agree on the first 150 (the truth: even index = logo).
+        var votes = "worker,source,label\n"
+        for (i, path) in paths.enumerated().prefix(150) {
+            for worker in ["ann1", "ann2", "ann3"] { votes += "\(worker),\(path),\(i % 2 == 0 ? "logo" : "no_logo")\n" }
+        }
+        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        // An external model that is right and confident on every image.
+        var lines = ""
+        for (i, path) in paths.enumerated() {
+            let name = (path as NSString).lastPathComponent
+            lines += i % 3 == 0
+                ? "{\"source-ref\": \"\(name)\", \"label\": \"\(i % 2 == 0 ? "logo" : "no_logo")\", \"confidence\": 0.99}\n"
+                : "{\"source-ref\": \"\(path)\", \"scores\": {\"logo\": \(i % 2 == 0 ? 0.98 : 0.02), \"no_logo\": \(i % 2 == 0 ? 0.02 : 0.98)}}\n"
+        }
+        try lines.write(to: lw.directory.appendingPathComponent("preds.jsonl"), atomically: true, encoding: .utf8)
+        let imported = try lw.run(["predictions", "import", "preds.jsonl"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertTrue(imported.stdout.contains("threshold"), imported.stdout)
+        XCTAssertTrue(try lw.run(["predictions", "import", "preds.jsonl"]).stdout.contains("nothing imported"))
+        let auto = try lw.run(["auto-label"])
+        XCTAssertEqual(auto.status, 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 50, imported.stdout + auto.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model WHERE kind = 'external'"), 1)
+    }
+
+    func testBadPredictionLinesNameTheLineAndWriteNothing() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        let paths = try lw.makeImages("photos", count: 2, size: (40, 30))
+        try lw.run(["import", "photos", "--quiet"])
+        let text = """
+        {"source-ref": "\(paths[0])", "label": "logo", "confidence": 0.9}
+        not json
+        {"source-ref": "nope.jpg", "label": "logo", "confidence": 0.9}
+        {"source-ref": "\(paths[1])", "label": "cat", "confidence": 0.9}
+        {"source-ref": "\(paths[1])", "label": "logo", "confidence": 1.5}
+        {"label": "logo", "confidence": 0.5}
+        """
+        try text.write(to: lw.directory.appendingPathComponent("bad.jsonl"), atomically: true, encoding: .utf8)
+        let result = try lw.run(["predictions", "import", "bad.jsonl"])
+        XCTAssertEqual(result.status, 1)
+        for line in 2...6 { XCTAssertTrue(result.stderr.contains("bad.jsonl:\(line):"), "line \(line): \(result.stderr)") }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM prediction"), 0)
+    }
+}
