@@ -49,6 +49,7 @@ CREATE TABLE model (
     validation_size INTEGER NOT NULL,
     metrics         TEXT    NOT NULL,           -- JSON: accuracy, auc, calibration error, coverage, bound
     threshold       REAL,                       -- confidence at or above which it labels; NULL: it may not label
+    class_thresholds TEXT,                      -- JSON {"label": threshold or null} when thresholds differ per predicted label
     target_accuracy REAL    NOT NULL,
     labeled_set     TEXT    NOT NULL,           -- hash of the labels and settings it was trained on
     weights         BLOB,                       -- JSON of the standardiser and the classifier

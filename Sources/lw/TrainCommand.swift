@@ -26,15 +26,17 @@ struct TrainCommand: ParsableCommand {
             if json {
                 Console.out(JSON.text(["model_id": s.modelId, "reused": s.reused, "training_size": s.trainingSize,
                                        "validation_size": s.validationSize, "threshold": s.threshold as Any,
-                                       "metrics": s.metrics, "refusal": s.refusal as Any]))
+                                       "metrics": s.metrics, "refusal": s.refusal as Any,
+                                       "class_thresholds": s.classThresholds.mapValues { $0 as Any }]))
                 return
             }
             if s.reused { Console.out("model \(s.modelId) is up to date (same labels and settings); nothing trained") ; return }
             func f(_ key: String) -> String { s.metrics[key].map { String(format: "%.3f", $0) } ?? "-" }
             Console.out("model \(s.modelId): \(s.trainingSize) human labels, \(s.validationSize) random ones validate out of fold; " +
                         "validation accuracy \(f("accuracy")), AUC \(f("auc")), calibration error \(f("calibration_error"))")
-            if let threshold = s.threshold {
-                Console.out("threshold \(String(format: "%.4f", threshold)): covers \(String(format: "%.1f%%", (s.metrics["covered_share"] ?? 0) * 100)) of validation at accuracy \(f("covered_accuracy")) (lower bound \(f("covered_lower_bound")))")
+            if s.threshold != nil {
+                let each = s.classThresholds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map { String(format: "%.4f", $0) } ?? "none")" }.joined(separator: ", ")
+                Console.out("thresholds \(each): cover \(String(format: "%.1f%%", (s.metrics["covered_share"] ?? 0) * 100)) of validation at accuracy \(f("covered_accuracy")) (lower bound \(f("covered_lower_bound")))")
             } else {
                 Console.out("no threshold: \(s.refusal ?? "validation does not support the target"); lw auto-label will only rank images for humans")
             }

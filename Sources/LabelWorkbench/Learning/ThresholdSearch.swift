@@ -66,6 +66,25 @@ public enum ThresholdSearch {
                               minimumItems: minimum)
     }
 
+    /// One threshold per predicted label, each found on the validation items
+    /// predicted as that label (so every label's machine labels meet the target
+    /// on their own). Used when it covers more validation items than a single
+    /// threshold; otherwise every label gets the single one.
+    public static func searchPerLabel(_ items: [Item], predicted: [Int], classes: Int, target: Double, z: Double = 1.96)
+        -> (thresholds: [Double?], covered: Int, single: Result) {
+        let single = search(items, target: target, z: z)
+        var perLabel: [Double?] = []
+        var covered = 0
+        for c in 0..<classes {
+            let subset = zip(items, predicted).filter { $0.1 == c }.map(\.0)
+            let result = search(subset, target: target, z: z)
+            perLabel.append(result.threshold)
+            covered += result.covered
+        }
+        if covered > single.covered { return (perLabel, covered, single) }
+        return (Array(repeating: single.threshold, count: classes), single.covered, single)
+    }
+
     /// Area under the ROC curve of scores for the positive class (ties count half).
     public static func auc(scores: [Double], positives: [Bool]) -> Double? {
         let pos = positives.filter { $0 }.count, neg = positives.count - pos

@@ -31,7 +31,7 @@ public struct AutoLabel {
 
     public mutating func run() throws -> Summary {
         guard let model = try store.pool.read({ db in
-            try Row.fetchOne(db, sql: "SELECT id, kind, extractor_id, threshold, weights FROM model ORDER BY id DESC LIMIT 1")
+            try Row.fetchOne(db, sql: "SELECT id, kind, extractor_id, threshold, class_thresholds, weights FROM model ORDER BY id DESC LIMIT 1")
         }) else {
             throw LWError.invalidArgument("no model yet: run `lw train` first (or `lw predictions import FILE`)")
         }
@@ -66,7 +66,12 @@ public struct AutoLabel {
             }
         }
         summary.predicted = probabilities.count
-        let threshold = summary.threshold
+        // Per-label thresholds when the model has them, else its single threshold.
+        var thresholdFor = labels.map { _ in summary.threshold }
+        if let text: String = model["class_thresholds"],
+           let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
+            thresholdFor = labels.map { (object[$0.1] as? NSNumber)?.doubleValue }
+        }
         let isBuiltin = (model["kind"] as String) == "builtin"
         try store.pool.write { db in
             let busy = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT image_id FROM assignment WHERE status = 'open'"))
@@ -88,6 +93,7 @@ public struct AutoLabel {
                     try db.execute(sql: "INSERT OR REPLACE INTO prediction (model_id, image_id, label_id, confidence, scores) VALUES (?, ?, ?, ?, ?)",
                                    arguments: [summary.modelId, id, labelId, confidence, scores])
                 }
+                let threshold = thresholdFor[best]
                 let accept = threshold.map { confidence >= $0 } ?? false
                 if accept && !busy.contains(id) {
                     if let old = current[id] {

@@ -24,6 +24,7 @@ public struct TrainModel {
         public var threshold: Double?
         public var metrics: [String: Double]
         public var refusal: String?
+        public var classThresholds: [String: Double?] = [:]
     }
 
     public static let minimumLabels = 20
@@ -104,18 +105,24 @@ public struct TrainModel {
         }
         let chosen = best!
         var items: [ThresholdSearch.Item] = []
+        var predictedLabels: [Int] = []
         var validationIndex: [Int] = []
         for (i, image) in usable.enumerated() where image.pickedAtRandom {
             let p = chosen.oof[i]
             let predicted = DawidSkene.decide(p).label
             items.append(.init(confidence: p[predicted], correct: image.posteriors[predicted]))
+            predictedLabels.append(predicted)
             validationIndex.append(i)
         }
-        let search = ThresholdSearch.search(items, target: target)
+        let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predictedLabels, classes: labels.count, target: target)
+        let search = perLabel.single
+        let thresholds = perLabel.thresholds
+        let anyThreshold = thresholds.contains { $0 != nil }
         var metrics: [String: Double] = [
             "l2": chosen.l2, "log_loss": chosen.loss,
             "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
-            "covered_share": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
+            "covered_share": items.isEmpty ? 0 : Double(perLabel.covered) / Double(items.count),
+            "covered_share_single_threshold": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
             "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
             "calibration_error": Self.calibrationError(items),
             "minimum_validation_items": Double(search.minimumItems),
@@ -125,7 +132,7 @@ public struct TrainModel {
                                                  positives: validationIndex.map { usable[$0].label == 0 })
         }
         var refusal: String?
-        if search.threshold == nil {
+        if !anyThreshold {
             refusal = items.count < search.minimumItems
                 ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy"
                 : "no confidence level reaches \(target) accuracy on validation (lower bound at best \(String(format: "%.3f", search.lowerBound)))"
@@ -138,22 +145,25 @@ public struct TrainModel {
         let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
                                     "extractor": extractor.version, "sample_weights": "consensus confidence"])
         let trainingSize = usable.count, validationSize = items.count
+        let lowestThreshold = thresholds.compactMap { $0 }.min()
+        let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
         let modelId: Int64 = try store.pool.write { db in
             try db.execute(sql: """
                 INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
-                                   target_accuracy, labeled_set, weights, created_at, run_id)
-                VALUES ('builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
+                VALUES ('builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [Self.algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
-                                 search.threshold, target, setHash, weights, context.clock.iso, context.runId])
+                                 lowestThreshold, classThresholds, target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
             try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
-                "training_size": trainingSize, "validation_size": validationSize, "threshold": search.threshold as Any,
+                "training_size": trainingSize, "validation_size": validationSize, "threshold": lowestThreshold as Any,
+                "class_thresholds": classThresholds,
                 "metrics": metrics, "refusal": refusal as Any,
             ])
             return id
         }
         return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
-                       threshold: search.threshold, metrics: metrics, refusal: refusal)
+                       threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)))
     }
 
     private func loadLabeled(labels: [String]) throws -> [Labeled] {
