@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LabelWorkbench
+
+extension ExportLabels.Only: ExpressibleByArgument {}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the labeled images (CSV to stdout or a file).",
+        discussion: """
+            CSV header: source,sha256,label,confidence,origin,model_id,votes,image_id
+            (origin: human or machine). Rows in image-id order; the same database
+            state gives the same bytes. --out writes atomically and refuses to
+            overwrite without --force.
+            Examples:
+              lw export --format csv > labels.csv
+              lw export --format csv --only human --min-confidence 0.9 --out human.csv
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument { case csv }
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "csv.") var format: Format = .csv
+    @Option(help: ArgumentHelp("Write here instead of stdout.", valueName: "path")) var out: String?
+    @Flag(help: "Overwrite --out if it exists.") var force = false
+    @Option(help: "all, human or machine.") var only: ExportLabels.Only = .all
+    @Option(name: .customLong("min-confidence"), help: "Only labels at least this confident.") var minConfidence: Double?
+
+    func run() throws {
+        try Console.reportingErrors {
+            let store = try global.openStore()
+            var options = ExportLabels.Options()
+            options.only = only
+            options.minConfidence = minConfidence
+            var context = global.context("export")
+            let output = try AtomicOutput(path: out, force: force)
+            var count = 0
+            do {
+                try output.write(CSVText.line(ExportLabels.csvHeader))
+                try ExportLabels.rows(store, options: options) { row in
+                    try output.write(ExportLabels.csvLine(row))
+                    count += 1
+                }
+                let hash = try output.commit()
+                try context.start(in: store)
+                try store.pool.write { db in
+                    try context.audit(db, action: "export.write", entity: "run", entityId: context.runId, after: [
+                        "format": format.rawValue, "rows": count, "sha256": hash, "out": out ?? "stdout", "only": only.rawValue,
+                    ])
+                    try context.finish(db, status: "succeeded", counts: ["rows": count, "bytes": output.bytes, "sha256": hash])
+                }
+            } catch {
+                output.abandon()
+                throw error
+            }
+            if out != nil && !global.quiet { Console.err("exported \(count.grouped) labeled images to \(out!)") }
+        }
+    }
+}
