@@ -101,7 +101,7 @@ END;
 
 -- Each image's labeling state: human_labeled once it has a consensus and no
 -- assignment is still open for it.
-DROP VIEW label_count;
+-- label_count reads image_status by name: replacing image_status is enough for it.
 DROP VIEW job_progress;
 DROP VIEW image_status;
 CREATE VIEW image_status AS
@@ -127,13 +127,6 @@ SELECT
     (SELECT count(*) FROM import_error)                                              AS failed,
     (SELECT count(*) FROM assignment WHERE status = 'open')                          AS open_assignments,
     (SELECT count(*) FROM vote)                                                      AS votes;
-
-CREATE VIEW label_count AS
-SELECT l.name AS label, l.class_index, count(s.image_id) AS images
-FROM label AS l
-LEFT JOIN image_status AS s ON s.label = l.name
-GROUP BY l.id
-ORDER BY l.class_index;
 
 -- Workers with their load and estimated quality (what `lw workers list` shows).
 CREATE VIEW worker_summary AS

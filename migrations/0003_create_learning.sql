@@ -95,8 +95,7 @@ BEGIN
     WHERE id = OLD.image_id;
 END;
 
-DROP VIEW label_count;
-DROP VIEW job_progress;
+-- job_progress and label_count read image_status by name: replacing it is enough.
 DROP VIEW image_status;
 
 -- Each image's labeling state and final label: human (consensus, once no
@@ -116,23 +115,6 @@ LEFT JOIN consensus AS h ON h.image_id = i.id
 LEFT JOIN label AS hl ON hl.id = h.label_id
 LEFT JOIN machine_label AS m ON m.image_id = i.id
 LEFT JOIN label AS ml ON ml.id = m.label_id;
-
-CREATE VIEW job_progress AS
-SELECT
-    (SELECT count(*) FROM image) + (SELECT count(*) FROM import_error)                AS total,
-    (SELECT count(*) FROM image_status WHERE status = 'human_labeled')               AS human_labeled,
-    (SELECT count(*) FROM image_status WHERE status = 'machine_labeled')             AS machine_labeled,
-    (SELECT count(*) FROM image_status WHERE status = 'unlabeled')                   AS unlabeled,
-    (SELECT count(*) FROM import_error)                                              AS failed,
-    (SELECT count(*) FROM assignment WHERE status = 'open')                          AS open_assignments,
-    (SELECT count(*) FROM vote)                                                      AS votes;
-
-CREATE VIEW label_count AS
-SELECT l.name AS label, l.class_index, count(s.image_id) AS images
-FROM label AS l
-LEFT JOIN image_status AS s ON s.label = l.name
-GROUP BY l.id
-ORDER BY l.class_index;
 
 -- Every model with what it decided (what `lw models list` shows).
 CREATE VIEW model_summary AS
