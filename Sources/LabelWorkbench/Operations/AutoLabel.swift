@@ -4,7 +4,8 @@ import GRDB
 /// `lw auto-label`: the latest model predicts every image without a human
 /// label; predictions at or above its threshold become machine labels (for
 /// images with no open assignment), machine labels the model no longer
-/// supports are withdrawn or revised, and every image still unlabeled gets its
+/// supports are withdrawn or revised (a model without any threshold leaves them
+/// alone: it certifies nothing), and every image still unlabeled gets its
 /// confidence as `uncertainty_rank` for `lw assign --strategy uncertain`.
 /// Rerunning with the same model changes nothing.
 public struct AutoLabel {
@@ -119,7 +120,9 @@ public struct AutoLabel {
                         try db.execute(sql: "UPDATE image SET uncertainty_rank = NULL WHERE id = ?", arguments: [id])
                     }
                 } else {
-                    if let old = current[id] {
+                    // A model with no threshold at all certifies nothing and so
+                    // withdraws nothing: earlier models' machine labels stand.
+                    if let old = current[id], thresholdFor.contains(where: { $0 != nil }) {
                         try db.execute(sql: "DELETE FROM machine_label WHERE image_id = ?", arguments: [id])
                         try context.audit(db, action: "machine_label.withdraw", entity: "machine_label", entityId: id,
                                           before: ["model_id": old.model, "label_id": old.label, "confidence": old.confidence],
