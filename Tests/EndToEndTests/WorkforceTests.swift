@@ -194,6 +194,21 @@ final class WorkforceTests: XCTestCase {
         XCTAssertTrue(workers.contains("est. accuracy"), workers)
     }
 
+    func testHumanLabelingBudgetStopsNewImages() throws {
+        lw.cleanUp()
+        lw = try LWRunner.make()
+        try lw.run(["init", "--labels", "logo,no_logo", "--max-human", "5"])
+        try lw.makeImages("photos", count: 12)
+        try lw.run(["import", "photos"])
+        try lw.run(["workers", "add", "alice"])
+        let result = try lw.run(["assign", "--per-image", "1", "--json"])
+        XCTAssertTrue(result.stdout.contains("\"new_images\":5"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("\"budget_reached\":true"), result.stdout)
+        XCTAssertTrue(try lw.run(["assign", "--per-image", "1"]).stdout.contains("budget is reached"))
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 5)
+        XCTAssertEqual(try lw.run(["init", "--labels", "a,b", "--max-human-percent", "150", "--db", "other.db"]).status, 1)
+    }
+
     func testNextImagesQueriesUseThePartialIndexes() throws {
         let queue = try DatabaseQueue(path: lw.database)
         try queue.read { db in

@@ -130,12 +130,8 @@ public struct AssignImages {
                 humanCap = min(humanCap ?? Int.max, Int(Double(images) * percent / 100))
             }
             if let humanCap {
-                let used = try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM image AS i WHERE EXISTS (SELECT 1 FROM consensus AS c WHERE c.image_id = i.id)
-                       OR EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
-                    """)!
+                let used = try Self.imagesWithHumanWork(db)
                 budget = min(budget, max(0, humanCap - used))
-                summary.budgetReached = budget == 0
             }
 
             // 3. New images, in the strategy's order. With a model, a share of them
@@ -166,11 +162,25 @@ public struct AssignImages {
                 try draw(Queue.nextUncertain, reason: "uncertain", count: budget)
             }
             try draw(Queue.nextRandom, reason: "random", count: budget)  // everything left (images the model has not scored)
+            if let humanCap {
+                let used = try Self.imagesWithHumanWork(db)
+                summary.budgetReached = used >= humanCap
+            }
             try context.finish(db, status: "succeeded", counts: summary.counts)
             return summary
         }
         self.context = context
         return summary
+    }
+}
+
+extension AssignImages {
+    /// Images that used human work: labeled by consensus or with an open assignment.
+    static func imagesWithHumanWork(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM image AS i WHERE EXISTS (SELECT 1 FROM consensus AS c WHERE c.image_id = i.id)
+               OR EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
+            """)!
     }
 }
 
