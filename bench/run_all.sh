@@ -32,3 +32,4 @@ for profile in good mixed; do
     "$VENV/bin/python" "$SHARED/lw_loop.py" --lw "$LW" --data "$DATA" --workers "/tmp/lw-bench-workers-$profile.csv" \
         --work "/tmp/lw-bench-loop-$profile"
 done
+for profile in good mixed; do python3 bench/loop_rounds.py --db "/tmp/lw-bench-loop-$profile/lw.db" --gt "$DATA/ground_truth.csv"; done
