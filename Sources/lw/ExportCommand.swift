@@ -10,19 +10,22 @@ struct ExportCommand: ParsableCommand {
         abstract: "Export the labeled images (CSV to stdout or a file).",
         discussion: """
             CSV header: source,sha256,label,confidence,origin,model_id,votes,image_id
-            (origin: human or machine). Rows in image-id order; the same database
-            state gives the same bytes. --out writes atomically and refuses to
-            overwrite without --force.
+            (origin: human or machine). manifest: Ground Truth's output manifest for
+            image classification. label-config: Ground Truth's label category file.
+            Rows in image-id order; the same database state gives the same bytes.
+            --out writes atomically and refuses to overwrite without --force.
             Examples:
               lw export --format csv > labels.csv
+              lw export --format manifest --out labels.manifest
+              lw export --format label-config --out labels.json
               lw export --format csv --only human --min-confidence 0.9 --out human.csv
             """
     )
 
-    enum Format: String, ExpressibleByArgument { case csv }
+    enum Format: String, ExpressibleByArgument { case csv, manifest, labelConfig = "label-config" }
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "csv.") var format: Format = .csv
+    @Option(help: "csv, manifest (Ground Truth output manifest, JSON Lines) or label-config.") var format: Format = .csv
     @Option(help: ArgumentHelp("Write here instead of stdout.", valueName: "path")) var out: String?
     @Flag(help: "Overwrite --out if it exists.") var force = false
     @Option(help: "all, human or machine.") var only: ExportLabels.Only = .all
@@ -38,10 +41,25 @@ struct ExportCommand: ParsableCommand {
             let output = try AtomicOutput(path: out, force: force)
             var count = 0
             do {
-                try output.write(CSVText.line(ExportLabels.csvHeader))
-                try ExportLabels.rows(store, options: options) { row in
-                    try output.write(ExportLabels.csvLine(row))
-                    count += 1
+                let (jobName, labels) = try ExportLabels.job(store)
+                switch format {
+                case .csv:
+                    try output.write(CSVText.line(ExportLabels.csvHeader))
+                    try ExportLabels.rows(store, options: options) { row in
+                        try output.write(ExportLabels.csvLine(row))
+                        count += 1
+                    }
+                case .manifest:
+                    try ExportLabels.rows(store, options: options) { row in
+                        try output.write(GroundTruthManifest.line(
+                            sourceRef: row.source, inputFields: row.manifestFields, jobName: jobName, classIndex: row.classIndex,
+                            className: row.label, confidence: row.confidence, humanAnnotated: row.origin == "human",
+                            creationDate: GroundTruthManifest.creationDate(row.labeledAt)))
+                        count += 1
+                    }
+                case .labelConfig:
+                    try output.write(GroundTruthManifest.labelConfig(labels))
+                    count = labels.count
                 }
                 let hash = try output.commit()
                 try context.start(in: store)

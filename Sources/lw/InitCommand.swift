@@ -11,7 +11,10 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(help: ArgumentHelp("The labels, comma-separated, in class-index order.", valueName: "a,b,..."))
-    var labels: String
+    var labels: String?
+
+    @Option(name: .customLong("label-config"), help: ArgumentHelp("The labels from a Ground Truth label category file.", valueName: "file"))
+    var labelConfig: String?
 
     @Option(name: .customLong("job-name"), help: "The job's name (used in exported manifests).")
     var jobName: String = "lw-job"
@@ -37,11 +40,16 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The built-in model's feature banks: image side and filter count per bank.", valueName: "side:filters,..."))
     var features = "128:256,192:256"
 
+    func validate() throws {
+        if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }
+    }
+
     func run() throws {
         try Console.reportingErrors {
             var settings = JobSettings(
                 name: jobName,
-                labels: labels.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+                labels: try labelConfig.map(GroundTruthManifest.readLabelConfig)
+                    ?? labels!.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
                 workersPerImage: workersPerImage, targetAccuracy: targetAccuracy)
             settings.maxWorkersPerImage = max(maxWorkersPerImage, workersPerImage)
             settings.extraVoteBelowConfidence = extraVoteBelow

@@ -36,4 +36,44 @@ final class ExportTests: XCTestCase {
         let hashes: [String] = try lw.query("SELECT json_extract(after, '$.sha256') FROM audit_event WHERE action = 'export.write' AND json_extract(after, '$.only') = 'all'")
         XCTAssertEqual(Set(hashes).count, 1, "every export of this state has the same content hash")
     }
+
+    func testManifestLinesFollowGroundTruthAndLabelConfigRoundTrips() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"])
+        let paths = try lw.makeImages("images", count: 3, size: (40, 30))
+        try "{\"source-ref\": \"images/img0000.jpg\", \"batch\": 7}\n{\"source-ref\": \"images/img0001.jpg\"}\n".write(
+            to: lw.directory.appendingPathComponent("in.manifest"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["import", "--manifest", "in.manifest"]).status, 0)
+        var votes = "worker,source,label\n"
+        for w in ["a", "b", "c"] { votes += "\(w),img0000.jpg,no_logo\n\(w),img0001.jpg,logo\n" }
+        _ = paths
+        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        let out = try lw.run(["export", "--format", "manifest"])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let lines = out.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[0].hasPrefix("{\"source-ref\":\"images/img0000.jpg\""), String(lines[0]))
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        XCTAssertEqual(first["batch"] as? Int, 7, "the input line's fields are kept")
+        XCTAssertEqual(first["logo-job"] as? Int, 1, "class index of no_logo")
+        let metadata = first["logo-job-metadata"] as! [String: Any]
+        XCTAssertEqual(metadata["class-name"] as? String, "no_logo")
+        XCTAssertEqual(metadata["type"] as? String, "groundtruth/image-classification")
+        XCTAssertEqual(metadata["job-name"] as? String, "labeling-job/logo-job")
+        XCTAssertEqual(metadata["human-annotated"] as? String, "yes")
+        XCTAssertGreaterThan(metadata["confidence"] as! Double, 0.9)
+        let date = metadata["creation-date"] as! String
+        XCTAssertNotNil(date.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$"#, options: .regularExpression), date)
+
+        XCTAssertEqual(try lw.run(["export", "--format", "label-config", "--out", "labels.json"]).status, 0)
+        let config = try String(contentsOf: lw.directory.appendingPathComponent("labels.json"), encoding: .utf8)
+        XCTAssertEqual(config, "{\"document-version\":\"2018-11-28\",\"labels\":[{\"label\":\"logo\"},{\"label\":\"no_logo\"}]}\n")
+        let other = try lw.run(["init", "--label-config", "labels.json", "--db", "other.db"])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertTrue(other.stdout.contains("logo, no_logo"), other.stdout)
+        try "{\"labels\": 3}".write(to: lw.directory.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["init", "--label-config", "bad.json", "--db", "third.db"]).status, 1)
+    }
 }

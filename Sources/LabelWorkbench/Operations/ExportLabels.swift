@@ -29,6 +29,13 @@ public struct ExportLabels {
         public var labeledAt: String
     }
 
+    /// The job's name and its labels in class order.
+    public static func job(_ store: Store) throws -> (name: String, labels: [String]) {
+        try store.pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT name FROM job")!, try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"))
+        }
+    }
+
     public static let csvHeader = ["source", "sha256", "label", "confidence", "origin", "model_id", "votes", "image_id"]
 
     /// Calls `each` for every exported row, in image-id order, from one read transaction.
