@@ -18,11 +18,12 @@ struct ExportCommand: ParsableCommand {
               lw export --format csv > labels.csv
               lw export --format manifest --out labels.manifest
               lw export --format label-config --out labels.json
+              lw export --format folder --out dataset/ --split 80/10/10 --seed 7   # dataset/{train,val,test}/{label}/file
               lw export --format csv --only human --min-confidence 0.9 --out human.csv
             """
     )
 
-    enum Format: String, ExpressibleByArgument { case csv, manifest, labelConfig = "label-config" }
+    enum Format: String, ExpressibleByArgument { case csv, manifest, folder, labelConfig = "label-config" }
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "csv, manifest (Ground Truth output manifest, JSON Lines) or label-config.") var format: Format = .csv
@@ -30,6 +31,16 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Overwrite --out if it exists.") var force = false
     @Option(help: "all, human or machine.") var only: ExportLabels.Only = .all
     @Option(name: .customLong("min-confidence"), help: "Only labels at least this confident.") var minConfidence: Double?
+    @Option(help: "Folder export: train/val/test shares.") var split = "80/10/10"
+    @Option(help: "Folder export: seed of the split.") var seed: UInt64 = 0
+    @Flag(help: "Folder export: draw the splits anew.") var reshuffle = false
+    @Flag(help: "Folder export: hard links (default).") var link = false
+    @Flag(help: "Folder export: copies instead of hard links.") var copy = false
+
+    func validate() throws {
+        if format == .folder && out == nil { throw ValidationError("--format folder needs --out FOLDER") }
+        if link && copy { throw ValidationError("choose --link or --copy") }
+    }
 
     func run() throws {
         try Console.reportingErrors {
@@ -38,6 +49,13 @@ struct ExportCommand: ParsableCommand {
             options.only = only
             options.minConfidence = minConfidence
             var context = global.context("export")
+            if format == .folder {
+                let s = try ExportFolder.run(store: store, out: out!, shares: try FolderLayout.parseSplit(split), seed: seed,
+                                             reshuffle: reshuffle, copy: copy, options: options, context: context)
+                Console.out("exported \(s.images.grouped) images to \(out!) (" + ExportFolder.splits.map { "\($0) \(s.perSplit[$0] ?? 0)" }.joined(separator: ", ") +
+                            "): \(s.written.grouped) written, \(s.unchanged.grouped) unchanged, \(s.removed.grouped) removed")
+                return
+            }
             let output = try AtomicOutput(path: out, force: force)
             var count = 0
             do {
@@ -60,6 +78,8 @@ struct ExportCommand: ParsableCommand {
                 case .labelConfig:
                     try output.write(GroundTruthManifest.labelConfig(labels))
                     count = labels.count
+                case .folder:
+                    break  // handled above
                 }
                 let hash = try output.commit()
                 try context.start(in: store)

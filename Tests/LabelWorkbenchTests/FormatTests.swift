@@ -50,4 +50,14 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(found, ["a.jpg", "b.jpg", "sub/c.png"])
         XCTAssertThrowsError(try ImportSources.walk([dir.appendingPathComponent("nope").path]))
     }
+
+    func testFolderNamesStayInsideTheirFolder() throws {
+        XCTAssertEqual(FolderLayout.safeName("../../etc/passwd"), "passwd")
+        XCTAssertEqual(FolderLayout.safeName("/x/.hidden"), "hidden")
+        XCTAssertEqual(FolderLayout.safeName("a/\u{1}b\nc.jpg"), "_b_c.jpg")
+        XCTAssertEqual(FolderLayout.safeName(".."), "image")
+        XCTAssertEqual(FolderLayout.distinctName("same.jpg", imageId: 4), "same-4.jpg")
+        XCTAssertEqual(try FolderLayout.parseSplit("80/10/10"), [0.8, 0.1, 0.1])
+        XCTAssertThrowsError(try FolderLayout.parseSplit("80/20"))
+    }
 }

@@ -35,6 +35,14 @@ CREATE TABLE consensus (
     run_id      INTEGER NOT NULL REFERENCES run(id)
 );
 
+CREATE TABLE export_split (
+    image_id    INTEGER PRIMARY KEY REFERENCES image(id),
+    split       TEXT    NOT NULL CHECK (split IN ('train', 'val', 'test')),
+    seed        INTEGER NOT NULL,
+    assigned_at TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
 CREATE TABLE feature_extractor (
     id          INTEGER PRIMARY KEY,
     version     TEXT    NOT NULL UNIQUE,        -- algorithm and a hash of the filters

@@ -1,0 +1,54 @@
+import Foundation
+import GRDB
+import XCTest
+
+final class FolderExportTests: XCTestCase {
+    func testFolderExportIsStratifiedStableSafeAndIdempotent() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        let paths = try lw.makeImages("photos", count: 40, size: (32, 24))
+        try lw.run(["import", "photos", "--quiet"])
+        // Hostile sources: a name with ../ and control bytes, and two images with the same file name.
+        try DatabaseQueue(path: lw.database).write { db in
+            try db.execute(sql: "UPDATE image SET source = '../../etc/passwd' WHERE id = 1")
+            try db.execute(sql: "UPDATE image SET source = '/abs/dir/\u{1}evil\nname.jpg' WHERE id = 2")
+            try db.execute(sql: "UPDATE image SET source = '/a/same.jpg' WHERE id = 3")
+            try db.execute(sql: "UPDATE image SET source = '/b/same.jpg' WHERE id = 4")
+        }
+        _ = paths
+        // Votes by image id (sources were rewritten): through the database's own sources.
+        let sources: [String] = try lw.query("SELECT source FROM image ORDER BY id")
+        var csv = "worker,source,label\n"
+        for (i, source) in sources.enumerated() {
+            for w in ["a", "b", "c"] { csv += "\(w),\"\(source.replacingOccurrences(of: "\"", with: "\"\""))\",\(i % 4 == 0 ? "logo" : "no_logo")\n" }
+        }
+        try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        let imported = try lw.run(["votes", "import", "votes.csv"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+
+        let first = try lw.run(["export", "--format", "folder", "--out", "dataset", "--split", "80/10/10", "--seed", "7"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let root = lw.directory.appendingPathComponent("dataset")
+        var files: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: root.path)!
+        while let item = enumerator.nextObject() as? String {
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: root.appendingPathComponent(item).path, isDirectory: &isDir)
+            if !isDir.boolValue { files.append(item) }
+        }
+        XCTAssertEqual(files.count, 40)
+        XCTAssertTrue(files.allSatisfy { $0.split(separator: "/").count == 3 }, "split/label/file: \(files)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lw.directory.appendingPathComponent("etc").path))
+        XCTAssertEqual(Set(files.filter { $0.contains("same") }).count, 2, "both same.jpg images are kept: \(files)")
+        // Stratified: logo (10 images) and no_logo (30) each split about 80/10/10.
+        XCTAssertEqual(files.filter { $0.hasPrefix("train/logo/") }.count, 8)
+        XCTAssertEqual(files.filter { $0.hasPrefix("train/no_logo/") }.count, 24)
+        // Rerun: nothing changes; splits are stable.
+        let splits: [String] = try lw.query("SELECT split FROM export_split ORDER BY image_id")
+        let again = try lw.run(["export", "--format", "folder", "--out", "dataset", "--seed", "7"])
+        XCTAssertTrue(again.stdout.contains("0 written, 40 unchanged, 0 removed"), again.stdout)
+        XCTAssertEqual(try lw.query("SELECT split FROM export_split ORDER BY image_id") as [String], splits)
+        XCTAssertEqual(try lw.run(["export", "--format", "folder"]).status, 64)
+    }
+}
