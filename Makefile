@@ -2,7 +2,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 
-.PHONY: build release test install bench clean
+.PHONY: build release test install bench demo clean
 
 build:
 	$(SWIFT) build
@@ -19,6 +19,9 @@ install: release
 
 bench: release
 	bench/run_all.sh
+
+demo: release
+	.build/release/lw-demo /tmp/lw-demo
 
 clean:
 	rm -rf .build

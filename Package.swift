@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make demo`: the whole loop on generated images with a simulated team.
+        .executableTarget(name: "lw-demo", dependencies: ["LabelWorkbench"]),
         .testTarget(
             name: "LabelWorkbenchTests",
             dependencies: ["LabelWorkbench", "CPNG", .product(name: "GRDB", package: "GRDB.swift")],

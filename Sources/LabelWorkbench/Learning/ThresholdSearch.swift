@@ -27,6 +27,8 @@ public enum ThresholdSearch {
         public var lowerBound: Double
         /// The fewest validation items that could ever support the target, even all correct.
         public var minimumItems: Int
+        /// The highest lower bound any threshold reached (how close validation came).
+        public var bestLowerBound: Double = 0
     }
 
     /// Wilson score lower bound of a proportion (z = 1.96: 97.5% one-sided).
@@ -46,6 +48,7 @@ public enum ThresholdSearch {
         while wilsonLowerBound(successes: Double(minimum), n: Double(minimum), z: z) < target && minimum < 100_000 { minimum += 1 }
         let sorted = items.sorted { $0.confidence > $1.confidence }
         var best: Result?
+        var bestBound = 0.0
         var n = 0.0, correct = 0.0
         var i = 0
         while i < sorted.count {
@@ -57,13 +60,15 @@ public enum ThresholdSearch {
                 i += 1
             }
             let bound = wilsonLowerBound(successes: correct, n: n, z: z)
+            bestBound = max(bestBound, bound)
             if bound >= target {
                 best = Result(threshold: c, covered: Int(n), accuracy: correct / n, lowerBound: bound, minimumItems: minimum)
             }
         }
+        best?.bestLowerBound = bestBound
         return best ?? Result(threshold: nil, covered: 0, accuracy: items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
                               lowerBound: wilsonLowerBound(successes: items.reduce(0) { $0 + $1.correct }, n: Double(items.count), z: z),
-                              minimumItems: minimum)
+                              minimumItems: minimum, bestLowerBound: bestBound)
     }
 
     /// One threshold per predicted label, each found on the validation items

@@ -135,7 +135,7 @@ public struct TrainModel {
         if !anyThreshold {
             refusal = items.count < search.minimumItems
                 ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy"
-                : "no confidence level reaches \(target) accuracy on validation (lower bound at best \(String(format: "%.3f", search.lowerBound)))"
+                : "no confidence level reaches \(target) accuracy on validation (the best lower bound of any threshold: \(String(format: "%.3f", search.bestLowerBound)))"
         }
 
         // The model used for auto-labeling: all labels, weighted by consensus confidence.
