@@ -1,5 +1,15 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+// The feature extractor's inner loops are 4× wider with AVX2 (x86-64-v3, any
+// x86 CPU since 2013). LW_PORTABLE=1 builds for baseline x86-64 instead.
+var vectorSettings: [SwiftSetting] = []
+#if arch(x86_64)
+if ProcessInfo.processInfo.environment["LW_PORTABLE"] != "1" {
+    vectorSettings = [.unsafeFlags(["-target-cpu", "haswell"])]
+}
+#endif
 
 let package = Package(
     name: "lw",
@@ -36,7 +46,7 @@ let package = Package(
             // The learning and imaging loops are unusably slow unoptimised: optimise
             // this module in debug builds (and so in `swift test`) too.
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-                            .unsafeFlags(["-O"], .when(configuration: .debug))],
+                            .unsafeFlags(["-O"], .when(configuration: .debug))] + vectorSettings,
             plugins: ["EmbedMigrations"]
         ),
         .executableTarget(

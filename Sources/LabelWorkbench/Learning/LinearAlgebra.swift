@@ -3,30 +3,61 @@ import Foundation
 /// The few dense kernels the learning code needs, on raw pointers so the
 /// compiler vectorises the inner loops. Row-major Float32 throughout.
 public enum LinearAlgebra {
-    /// C[m×n] = A[m×k] · B[k×n]. The inner loop runs along a row of B (contiguous),
-    /// four rows of A at a time so each loaded B row is used four times.
+    /// C[m×n] = A[m×k] · B[k×n]. Register-blocked: four rows of A against
+    /// sixteen columns of B at a time, accumulated in SIMD registers, so each
+    /// loaded value of B serves four rows and C is written once.
     public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                                 m: Int, k: Int, n: Int) {
-        c.initialize(repeating: 0, count: m * n)
+        let braw = UnsafeRawPointer(b)
+        let craw = UnsafeMutableRawPointer(c)
+        let stride = MemoryLayout<Float>.stride
         var i = 0
         while i + 4 <= m {
-            let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
             let a0 = a + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
-            for p in 0..<k {
-                let x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p]
-                let row = b + p * n
-                for j in 0..<n {
-                    let v = row[j]
-                    c0[j] += x0 * v; c1[j] += x1 * v; c2[j] += x2 * v; c3[j] += x3 * v
+            var j = 0
+            while j + 16 <= n {
+                var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+                var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+                var offset = j * stride
+                let rowBytes = n * stride
+                for p in 0..<k {
+                    let b0 = braw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                    let b1 = braw.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
+                    offset += rowBytes
+                    let x0 = SIMD8<Float>(repeating: a0[p]), x1 = SIMD8<Float>(repeating: a1[p])
+                    let x2 = SIMD8<Float>(repeating: a2[p]), x3 = SIMD8<Float>(repeating: a3[p])
+                    c00 = c00.addingProduct(x0, b0); c01 = c01.addingProduct(x0, b1)
+                    c10 = c10.addingProduct(x1, b0); c11 = c11.addingProduct(x1, b1)
+                    c20 = c20.addingProduct(x2, b0); c21 = c21.addingProduct(x2, b1)
+                    c30 = c30.addingProduct(x3, b0); c31 = c31.addingProduct(x3, b1)
+                }
+                let base = (i * n + j) * stride
+                craw.storeBytes(of: c00, toByteOffset: base, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c01, toByteOffset: base + 32, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c10, toByteOffset: base + rowBytes, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c11, toByteOffset: base + rowBytes + 32, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c20, toByteOffset: base + 2 * rowBytes, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c21, toByteOffset: base + 2 * rowBytes + 32, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c30, toByteOffset: base + 3 * rowBytes, as: SIMD8<Float>.self)
+                craw.storeBytes(of: c31, toByteOffset: base + 3 * rowBytes + 32, as: SIMD8<Float>.self)
+                j += 16
+            }
+            for r in 0..<4 {  // columns left over
+                let ar = a0 + r * k, cr = c + (i + r) * n
+                for jj in j..<n {
+                    var sum: Float = 0
+                    for p in 0..<k { sum += ar[p] * b[p * n + jj] }
+                    cr[jj] = sum
                 }
             }
             i += 4
         }
-        while i < m {
-            let ci = c + i * n, ai = a + i * k
+        while i < m {  // rows left over
+            let ai = a + i * k, ci = c + i * n
+            for jj in 0..<n { ci[jj] = 0 }
             for p in 0..<k {
                 let x = ai[p], row = b + p * n
-                for j in 0..<n { ci[j] += x * row[j] }
+                for jj in 0..<n { ci[jj] += x * row[jj] }
             }
             i += 1
         }
