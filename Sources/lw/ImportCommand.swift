@@ -14,6 +14,7 @@ struct ImportCommand: ParsableCommand {
             Examples:
               lw import ~/photos
               lw import --manifest input.manifest
+              lw import --manifest output.manifest --labels-from logo-job   # labels as votes
             """
     )
 
@@ -25,6 +26,12 @@ struct ImportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Folders or image files.", valueName: "path"))
     var paths: [String] = []
 
+    @Option(name: .customLong("labels-from"), help: ArgumentHelp("With --manifest: take the labels under this attribute (the job name of a Ground Truth output manifest) as votes.", valueName: "attribute"))
+    var labelsFrom: String?
+
+    @Option(name: .customLong("labels-worker"), help: "The worker those votes are recorded under (default: manifest-ATTRIBUTE).")
+    var labelsWorker: String?
+
     @Option(name: .customLong("batch-size"), help: "Files written per transaction (a kill loses at most one batch of work).")
     var batchSize = 256
 
@@ -35,6 +42,7 @@ struct ImportCommand: ParsableCommand {
         if paths.isEmpty && manifest == nil {
             throw ValidationError("nothing to import: give folders or files, or --manifest FILE")
         }
+        if labelsFrom != nil && manifest == nil { throw ValidationError("--labels-from needs --manifest FILE") }
         if batchSize < 1 { throw ValidationError("--batch-size \(batchSize) must be at least 1") }
     }
 
@@ -44,10 +52,25 @@ struct ImportCommand: ParsableCommand {
             let store = try global.openStore()
             var candidates = try ImportSources.walk(paths)
             if let manifest { candidates += try ImportSources.manifest(manifest) }
+            // Labels are checked before anything is imported: a bad line stops it all.
+            var labelVotes: [ImportVotes.Row] = []
+            if let attribute = labelsFrom, let manifest {
+                let labels = try ExportLabels.job(store).labels
+                let worker = labelsWorker ?? "manifest-" + attribute
+                labelVotes = try GroundTruthManifest.readLabels(manifest, attribute: attribute, labels: labels).map {
+                    ImportVotes.Row(line: $0.line, worker: worker, source: $0.source, label: $0.label)
+                }
+            }
             var operation = ImportImages(store: store, context: global.context("import"), progress: global.progressBar())
             operation.batchSize = batchSize
             let summary = try operation.run(candidates)
             report(summary)
+            if !labelVotes.isEmpty {
+                let votes = try ImportVotes.apply(labelVotes, file: manifest!, skipInvalid: true, store: store, context: global.context("import labels"))
+                for bad in votes.invalid.prefix(20) { Console.err("lw: \(manifest!):\(bad.line): \(bad.reason)") }
+                Console.out("recorded \(votes.recorded.grouped) labels as votes of \(labelVotes[0].worker)" +
+                            (votes.alreadyRecorded > 0 ? ", \(votes.alreadyRecorded.grouped) already recorded" : ""))
+            }
             failed = summary.failed > 0
         }
         if failed { throw ExitCode(2) }

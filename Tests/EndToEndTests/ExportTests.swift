@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 
 final class ExportTests: XCTestCase {
@@ -75,5 +76,40 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(other.stdout.contains("logo, no_logo"), other.stdout)
         try "{\"labels\": 3}".write(to: lw.directory.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try lw.run(["init", "--label-config", "bad.json", "--db", "third.db"]).status, 1)
+    }
+
+    /// Export a manifest, import it into a new job with --labels-from: the same labels.
+    func testManifestRoundTripIntoANewJob() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "first-job"])
+        let paths = try lw.makeImages("photos", count: 6, size: (40, 30))
+        try lw.run(["import", "photos", "--quiet"])
+        var votes = "worker,source,label\n"
+        for (i, path) in paths.enumerated() { for w in ["a", "b", "c"] { votes += "\(w),\(path),\(i % 3 == 0 ? "logo" : "no_logo")\n" } }
+        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        try lw.run(["votes", "import", "votes.csv"])
+        XCTAssertEqual(try lw.run(["export", "--format", "manifest", "--out", "out.manifest"]).status, 0)
+        let before = try lw.run(["export", "--format", "csv"]).stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
+
+        let second = lw.directory.appendingPathComponent("second.db").path
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--db", second]).status, 0)
+        let imported = try lw.run(["import", "--manifest", "out.manifest", "--labels-from", "first-job", "--db", second])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertTrue(imported.stdout.contains("recorded 6 labels as votes of manifest-first-job"), imported.stdout)
+        let after = try lw.run(["export", "--format", "csv", "--db", second]).stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
+        XCTAssertEqual(after, before)
+        // Rerun: nothing new. A label this job does not know: the line is named and nothing is imported.
+        XCTAssertTrue(try lw.run(["import", "--manifest", "out.manifest", "--labels-from", "first-job", "--db", second]).stdout.contains("already recorded"))
+        let third = lw.directory.appendingPathComponent("third.db").path
+        try lw.run(["init", "--labels", "cat,dog", "--db", third])
+        let bad = try lw.run(["import", "--manifest", "out.manifest", "--labels-from", "first-job", "--db", third])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("out.manifest:1: class name"), bad.stderr)
+        XCTAssertEqual(try DatabaseQueueCount(third), 0)
+    }
+
+    private func DatabaseQueueCount(_ path: String) throws -> Int {
+        try GRDB.DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM image") ?? -1 }
     }
 }

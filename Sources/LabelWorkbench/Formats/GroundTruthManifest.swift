@@ -49,4 +49,38 @@ public enum GroundTruthManifest {
             return name
         }
     }
+
+    /// The labels an output manifest carries under `attribute` (the job name of
+    /// the job that wrote it): "<attribute>-metadata".class-name, else the class
+    /// index "<attribute>" mapped through `labels`. Returns (line, source-ref,
+    /// label); a line without the attribute is skipped; a bad one is an error.
+    public static func readLabels(_ path: String, attribute: String, labels: [String]) throws -> [(line: Int, source: String, label: String)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LWError.unreadableInput(path: path, reason: "cannot read the manifest; check the path")
+        }
+        var out: [(Int, String, String)] = []
+        var lineNumber = 0
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let ref = object["source-ref"] as? String else {
+                throw LWError.badInputLine(file: path, line: lineNumber, reason: "not a JSON object with a \"source-ref\"")
+            }
+            var name = (object[attribute + "-metadata"] as? [String: Any])?["class-name"] as? String
+            if name == nil, let index = (object[attribute] as? NSNumber)?.intValue {
+                guard labels.indices.contains(index) else {
+                    throw LWError.badInputLine(file: path, line: lineNumber, reason: "class index \(index) is outside this job's labels (\(labels.joined(separator: ", ")))")
+                }
+                name = labels[index]
+            }
+            guard let label = name else { continue }
+            guard labels.contains(label) else {
+                throw LWError.badInputLine(file: path, line: lineNumber, reason: "class name '\(label)' is not one of this job's labels (\(labels.joined(separator: ", ")))")
+            }
+            out.append((lineNumber, ref, label))
+        }
+        return out
+    }
 }
