@@ -33,3 +33,4 @@ for profile in good mixed; do
         --work "/tmp/lw-bench-loop-$profile"
 done
 for profile in good mixed; do python3 bench/loop_rounds.py --db "/tmp/lw-bench-loop-$profile/lw.db" --gt "$DATA/ground_truth.csv"; done
+echo "== export at 1M images"; python3 bench/export_benchmark.py --lw "$LW"
