@@ -109,6 +109,44 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(try DatabaseQueueCount(third), 0)
     }
 
+    /// kill -9 in the middle of a large export: the target never exists half-written.
+    func testKilledExportLeavesNoPartialFile() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "big"])
+        try GRDB.DatabaseQueue(path: lw.database).write { db in
+            try db.execute(sql: "INSERT INTO run (command, arguments, actor, pid, started_at, status) VALUES ('t', '[]', 't', 0, 'x', 'succeeded')")
+            // 300,000 labeled rows, generated inside SQLite.
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+                INSERT INTO image (id, sha256, source, path, bytes, width, height, format, random_rank, imported_at, run_id)
+                SELECT i, printf('%064x', i), '/data/' || i || '.jpg', '/data/' || i || '.jpg', 1, 1, 1, 'jpeg', 0.5, 'x', 1 FROM n
+                """)
+            try db.execute(sql: """
+                INSERT INTO consensus (image_id, label_id, confidence, votes, method, posteriors, updated_at, run_id)
+                SELECT id, 1, 0.99, 3, 'dawid_skene', '{}', '2026-01-01T00:00:00.000000Z', 1 FROM image
+                """)
+        }
+        let target = lw.directory.appendingPathComponent("big.manifest").path
+        let process = try lw.start(["export", "--format", "manifest", "--out", target])
+        // Wait until the temporary file is being written, then kill.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: lw.directory.path)) ?? []
+            if names.contains(where: { $0.contains("lw-tmp") }) { break }
+            usleep(1000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target), "no half-written export at the target")
+        // A rerun completes it.
+        XCTAssertEqual(try lw.run(["export", "--format", "manifest", "--out", target, "--quiet"]).status, 0)
+        let lines = try String(contentsOfFile: target, encoding: .utf8).split(separator: "\n").count
+        XCTAssertEqual(lines, 300_000)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: lw.directory.path).filter { $0.contains("lw-tmp") }
+        XCTAssertEqual(leftovers, [], "the killed export's temporary file is cleaned up by the rerun")
+    }
+
     private func DatabaseQueueCount(_ path: String) throws -> Int {
         try GRDB.DatabaseQueue(path: path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM image") ?? -1 }
     }

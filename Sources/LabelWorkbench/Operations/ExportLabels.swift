@@ -91,7 +91,14 @@ public final class AtomicOutput {
                 throw LWError.invalidArgument("\(path) exists: pass --force to overwrite it, or choose another --out")
             }
             let dir = (path as NSString).deletingLastPathComponent
-            let tmp = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).lw-tmp-\(getpid())"
+            let prefix = ".\((path as NSString).lastPathComponent).lw-tmp-"
+            // Leftovers of killed exports (their process is gone) are removed.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? [] where name.hasPrefix(prefix) {
+                if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0 {
+                    unlink((dir.isEmpty ? "." : dir) + "/" + name)
+                }
+            }
+            let tmp = (dir.isEmpty ? "." : dir) + "/" + prefix + "\(getpid())"
             guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
                 throw LWError.unreadableInput(path: path, reason: "cannot write there; check the folder and its permissions")
             }
