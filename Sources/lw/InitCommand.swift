@@ -40,6 +40,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The built-in model's feature banks: image side and filter count per bank.", valueName: "side:filters,..."))
     var features = "128:256,192:256"
 
+    @Option(name: .customLong("random-share"), help: "Share of each uncertainty-ordered round still drawn at random (the validation sample).")
+    var randomShare = 0.2
+
     func validate() throws {
         if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }
     }
@@ -56,6 +59,7 @@ struct InitCommand: ParsableCommand {
             settings.maxHumanLabels = maxHuman
             settings.maxHumanPercent = maxHumanPercent
             settings.featureBanks = features
+            settings.randomShare = randomShare
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -13,6 +13,7 @@ public struct JobSettings: Sendable, Equatable {
     public var maxHumanLabels: Int?
     public var maxHumanPercent: Double?
     public var featureBanks = "128:256,192:256"
+    public var randomShare = 0.2
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -46,6 +47,7 @@ public struct JobSettings: Sendable, Equatable {
             throw LWError.invalidArgument("--extra-vote-below \(extraVoteBelowConfidence) is out of range: use 0 (never) to 1")
         }
         _ = try FeatureCache.parseBanks(featureBanks)
+        if !(randomShare >= 0 && randomShare <= 1) { throw LWError.invalidArgument("--random-share \(randomShare) must be between 0 and 1") }
         if let maxHumanLabels, maxHumanLabels < 0 { throw LWError.invalidArgument("--max-human \(maxHumanLabels) must be 0 or more") }
         if let maxHumanPercent, !(maxHumanPercent >= 0 && maxHumanPercent <= 100) {
             throw LWError.invalidArgument("--max-human-percent \(maxHumanPercent) must be between 0 and 100")
@@ -79,9 +81,9 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?",
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?",
                            arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
-                                       settings.maxHumanPercent, settings.featureBanks])
+                                       settings.maxHumanPercent, settings.featureBanks, settings.randomShare])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
