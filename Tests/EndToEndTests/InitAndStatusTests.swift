@@ -28,7 +28,8 @@ final class InitAndStatusTests: XCTestCase {
 
     func testInitRejectsBadSettingsWithoutCreatingAJob() throws {
         for arguments in [["--labels", "logo"], ["--labels", "a,a"], ["--labels", "a,,b"],
-                          ["--labels", "a,b", "--target-accuracy", "1.5"], ["--labels", "a,b", "--workers-per-image", "0"]] {
+                          ["--labels", "a,b", "--target-accuracy", "1.5"], ["--labels", "a,b", "--workers-per-image", "0"],
+                          ["--labels", "a,b", "--random-share", "1.5"], ["--labels", "a,b", "--features", "12:3"], ["--labels", "a,b", "--max-human=-1"]] {
             let result = try lw.run(["init"] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
