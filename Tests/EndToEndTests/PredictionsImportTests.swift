@@ -34,6 +34,40 @@ final class PredictionsImportTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model WHERE kind = 'external'"), 1)
     }
 
+    /// A later model keeps the machine labels it agrees with (even below its own
+    /// threshold) and withdraws those it contradicts, each audited.
+    func testALaterModelWithdrawsOnlyWhatItContradicts() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        let paths = try lw.makeImages("photos", count: 200, size: (40, 30))
+        try lw.run(["import", "photos", "--quiet"])
+        var votes = "worker,source,label\n"
+        for (i, path) in paths.enumerated().prefix(150) {
+            for worker in ["ann1", "ann2", "ann3"] { votes += "\(worker),\(path),\(i % 2 == 0 ? "logo" : "no_logo")\n" }
+        }
+        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        func predictions(_ file: String, _ line: (Int, String) -> String) throws {
+            let text = paths.enumerated().map { line($0.offset, $0.element) }.joined(separator: "\n")
+            try text.write(to: lw.directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
+            XCTAssertEqual(try lw.run(["predictions", "import", file]).status, 0)
+            XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
+        }
+        let truth = { (i: Int) in i % 2 == 0 ? "logo" : "no_logo" }
+        try predictions("first.jsonl") { i, path in "{\"source-ref\": \"\(path)\", \"label\": \"\(truth(i))\", \"confidence\": 0.99}" }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 50)
+        // The second model: right and confident on the human labels (so it gets a threshold), unsure on the
+        // rest — agreeing on images 150-174, contradicting on 175-199.
+        try predictions("second.jsonl") { i, path in
+            let label = i < 175 ? truth(i) : (truth(i) == "logo" ? "no_logo" : "logo")
+            return "{\"source-ref\": \"\(path)\", \"label\": \"\(label)\", \"confidence\": \(i < 150 ? 0.99 : 0.6)}"
+        }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 25)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'machine_label.withdraw'"), 25)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image WHERE awaiting_label = 1"), 25, "withdrawn images go back to humans")
+    }
+
     func testBadPredictionLinesNameTheLineAndWriteNothing() throws {
         let lw = try LWRunner.make()
         defer { lw.cleanUp() }

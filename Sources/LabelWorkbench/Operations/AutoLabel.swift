@@ -4,8 +4,9 @@ import GRDB
 /// `lw auto-label`: the latest model predicts every image without a human
 /// label; predictions at or above its threshold become machine labels (for
 /// images with no open assignment), machine labels the model no longer
-/// supports are withdrawn or revised (a model without any threshold leaves them
-/// alone: it certifies nothing), and every image still unlabeled gets its
+/// contradicts are revised (above its threshold) or withdrawn (below it) —
+/// machine labels it agrees with stand, even below its own threshold, since
+/// the model that made them was validated for them — and every image still unlabeled gets its
 /// confidence as `uncertainty_rank` for `lw assign --strategy uncertain`.
 /// Rerunning with the same model changes nothing.
 public struct AutoLabel {
@@ -120,9 +121,10 @@ public struct AutoLabel {
                         try db.execute(sql: "UPDATE image SET uncertainty_rank = NULL WHERE id = ?", arguments: [id])
                     }
                 } else {
-                    // A model with no threshold at all certifies nothing and so
-                    // withdraws nothing: earlier models' machine labels stand.
-                    if let old = current[id], thresholdFor.contains(where: { $0 != nil }) {
+                    // An earlier model's machine label stands unless this model
+                    // disagrees with it: its certification came from that model's own
+                    // validation. A disagreement below threshold sends it to humans.
+                    if let old = current[id], old.label != labelId {
                         try db.execute(sql: "DELETE FROM machine_label WHERE image_id = ?", arguments: [id])
                         try context.audit(db, action: "machine_label.withdraw", entity: "machine_label", entityId: id,
                                           before: ["model_id": old.model, "label_id": old.label, "confidence": old.confidence],
