@@ -51,12 +51,13 @@ struct ExportCommand: ParsableCommand {
             var context = global.context("export")
             if format == .folder {
                 let s = try ExportFolder.run(store: store, out: out!, shares: try FolderLayout.parseSplit(split), seed: seed,
-                                             reshuffle: reshuffle, copy: copy, options: options, context: context)
+                                             reshuffle: reshuffle, copy: copy, force: force, options: options, context: context)
                 Console.out("exported \(s.images.grouped) images to \(out!) (" + ExportFolder.splits.map { "\($0) \(s.perSplit[$0] ?? 0)" }.joined(separator: ", ") +
                             "): \(s.written.grouped) written, \(s.unchanged.grouped) unchanged, \(s.removed.grouped) removed")
                 return
             }
             let output = try AtomicOutput(path: out, force: force)
+            try context.start(in: store)  // a killed export shows as an interrupted run
             var count = 0
             do {
                 let (jobName, labels) = try ExportLabels.job(store)
@@ -82,7 +83,6 @@ struct ExportCommand: ParsableCommand {
                     break  // handled above
                 }
                 let hash = try output.commit()
-                try context.start(in: store)
                 try store.pool.write { db in
                     try context.audit(db, action: "export.write", entity: "run", entityId: context.runId, after: [
                         "format": format.rawValue, "rows": count, "sha256": hash, "out": out ?? "stdout", "only": only.rawValue,

@@ -50,5 +50,13 @@ final class FolderExportTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("0 written, 40 unchanged, 0 removed"), again.stdout)
         XCTAssertEqual(try lw.query("SELECT split FROM export_split ORDER BY image_id") as [String], splits)
         XCTAssertEqual(try lw.run(["export", "--format", "folder"]).status, 64)
+        // A folder lw did not export to is never pruned without --force.
+        let foreign = lw.directory.appendingPathComponent("mine/train/logo")
+        try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: foreign.appendingPathComponent("precious.jpg").path, contents: Data([1]))
+        let refused = try lw.run(["export", "--format", "folder", "--out", "mine"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("--force"), refused.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: foreign.appendingPathComponent("precious.jpg").path))
     }
 }

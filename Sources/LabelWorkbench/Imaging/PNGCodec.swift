@@ -28,47 +28,9 @@ public enum PNGCodec {
         return RGBImage(width: width, height: height, pixels: pixels)
     }
 
-    /// Inflates the whole file in its own pixel format (no conversion, no
-    /// alpha composition): the cheapest complete check that it is a sound PNG.
-    public static func validate(_ bytes: UnsafeRawBufferPointer) throws -> (width: Int, height: Int) {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
-            throw ImageDecodeError("corrupt PNG (\(message(of: &image)))")
-        }
-        // Colour-mapped files expand to their base format; 16-bit stays 16-bit.
-        image.format &= ~UInt32(PNG_FORMAT_FLAG_COLORMAP)
-        let width = Int(image.width), height = Int(image.height)
-        let channels = Int((image.format & UInt32(PNG_FORMAT_FLAG_COLOR)) != 0 ? 3 : 1) + Int((image.format & UInt32(PNG_FORMAT_FLAG_ALPHA)) != 0 ? 1 : 0)
-        let sampleBytes = (image.format & UInt32(PNG_FORMAT_FLAG_LINEAR)) != 0 ? 2 : 1
-        guard width > 0, height > 0, width * height <= 1 << 28 else {
-            png_image_free(&image)
-            throw ImageDecodeError("PNG of \(width)x\(height) pixels is too large to decode")
-        }
-        let count = width * height * channels * sampleBytes
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
-        defer { buffer.deallocate() }
-        guard png_image_finish_read(&image, nil, buffer, 0, nil) != 0 else {
-            let reason = message(of: &image)
-            png_image_free(&image)
-            throw ImageDecodeError(describeFailure(reason))
-        }
-        return (width, height)
-    }
-
     static func describeFailure(_ reason: String) -> String {
         reason.contains("EOF") || reason.contains("Read Error") || reason.contains("truncated")
             ? "truncated PNG (\(reason))" : "corrupt PNG (\(reason))"
-    }
-
-    public static func header(_ bytes: UnsafeRawBufferPointer) throws -> (width: Int, height: Int) {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
-            throw ImageDecodeError("corrupt PNG (\(message(of: &image)))")
-        }
-        defer { png_image_free(&image) }
-        return (Int(image.width), Int(image.height))
     }
 
     public static func encode(_ rgb: RGBImage) throws -> [UInt8] {

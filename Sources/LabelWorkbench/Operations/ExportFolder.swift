@@ -19,9 +19,24 @@ public enum ExportFolder {
         public var perSplit: [String: Int] = [:]
     }
 
-    public static func run(store: Store, out: String, shares: [Double], seed: UInt64, reshuffle: Bool, copy: Bool,
+    public static func run(store: Store, out: String, shares: [Double], seed: UInt64, reshuffle: Bool, copy: Bool, force: Bool,
                            options: ExportLabels.Options, context: RunContext) throws -> Summary {
         var context = context
+        // Stale files are pruned from OUT/split/label, so OUT must be new, empty, or
+        // a folder this database exported to before (the audit trail says) — or --force.
+        let root = URL(fileURLWithPath: out).standardizedFileURL
+        let existing = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        if !existing.isEmpty && !force {
+            let ours = try store.pool.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT 1 FROM audit_event WHERE action = 'export.write'
+                      AND json_extract(after, '$.format') = 'folder' AND json_extract(after, '$.out') = ? LIMIT 1
+                    """, arguments: [root.path]) != nil
+            }
+            if !ours {
+                throw LWError.invalidArgument("\(out) is not empty and lw never exported there: choose a new --out, or pass --force to let lw manage it")
+            }
+        }
         var rows: [ExportLabels.Row] = []
         try ExportLabels.rows(store, options: options) { rows.append($0) }
         // Stable, stratified splits: keep stored ones; place new images label by label
@@ -49,7 +64,6 @@ public enum ExportFolder {
             }
             return stored
         }
-        let root = URL(fileURLWithPath: out).standardizedFileURL
         var summary = Summary()
         var wanted = Set<String>()
         var used = Set<String>()

@@ -90,15 +90,10 @@ public enum ImportPredictions {
             }
             // Validation: random-picked human labels the file also predicts.
             var items: [ThresholdSearch.Item] = []
-            for row in try Row.fetchAll(db, sql: """
-                SELECT c.image_id, c.posteriors,
-                       coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') AS first_reason
-                FROM consensus AS c
-                """) where (row["first_reason"] as String) == "random" {
-                guard let p = predictions[row["image_id"]] else { continue }
-                let posteriors = (try? JSONSerialization.jsonObject(with: Data((row["posteriors"] as String).utf8)) as? [String: Double]) ?? [:]
+            for human in try TrainModel.humanLabels(db, labels: names) where human.pickedAtRandom {
+                guard let p = predictions[human.imageId] else { continue }
                 let best = DawidSkene.decide(p).label
-                items.append(.init(confidence: p[best], correct: posteriors[names[best]] ?? 0))
+                items.append(.init(confidence: p[best], correct: human.posteriors[best]))
             }
             let search = ThresholdSearch.search(items, target: target)
             let refusal = search.threshold == nil

@@ -64,13 +64,13 @@ public struct InteractiveReview {
                 write("(cannot read \(item.path))\n")
             }
             write("\(done + 1) of \(total)   \(item.source)\n\(legend)\n")
-            let shownAt = Date()
+            let shownAt = session.context.clock.now()
             var handled = false
             while !handled {
                 guard let key = readKey() else { outcome.quit = true; return outcome }
                 let lower = key >= 65 && key <= 90 ? key + 32 : key
                 if let label = keys[lower] {
-                    try session.answer(item.assignmentId, label: label, seconds: Date().timeIntervalSince(shownAt))
+                    try session.answer(item.assignmentId, label: label, seconds: session.context.clock.now().timeIntervalSince(shownAt))
                     outcome.answered += 1
                     write("→ \(label)\n")
                     done += 1
