@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Debian's libturbojpeg0-dev and libpng-dev, reached through module maps.
@@ -49,10 +52,23 @@ let package = Package(
                             .unsafeFlags(["-O"], .when(configuration: .debug))] + vectorSettings,
             plugins: ["EmbedMigrations"]
         ),
+        // `lw serve`: the browser review pages over the same operations as `lw review`.
+        .target(
+            name: "ReviewServer",
+            dependencies: [
+                "LabelWorkbench",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "lw",
             dependencies: [
                 "LabelWorkbench",
+                "ReviewServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,6 +78,12 @@ let package = Package(
             name: "LabelWorkbenchTests",
             dependencies: ["LabelWorkbench", "CPNG", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "ReviewServerTests",
+            dependencies: ["ReviewServer", "LabelWorkbench", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "EndToEndTests",

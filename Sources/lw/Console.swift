@@ -17,12 +17,29 @@ enum Console {
     static func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as LWError {
+        } catch {
+            try report(error)
+        }
+    }
+
+    static func reportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            try report(error)
+        }
+    }
+
+    private static func report(_ error: any Error) throws -> Never {
+        switch error {
+        case let error as LWError:
             err("lw: \(error.description)")
             throw ExitCode(1)
-        } catch let error as DatabaseError {
+        case let error as DatabaseError:
             err("lw: database error: \(error.message ?? "\(error.resultCode)") (\(error.resultCode)); if another lw is writing, retry when it is done")
             throw ExitCode(1)
+        default:
+            throw error
         }
     }
 }

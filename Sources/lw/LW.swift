@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct LW: ParsableCommand {
+struct LW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lw",
         abstract: "The label workbench: turn a pile of images into a trustworthy labeled training set.",
@@ -12,6 +12,6 @@ struct LW: ParsableCommand {
         version: "0.1.0",
         subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self, WorkersCommand.self, AssignCommand.self,
                       AssignmentsCommand.self, ReviewCommand.self, ConsensusCommand.self, VotesCommand.self,
-                      TrainCommand.self, AutoLabelCommand.self, ModelsCommand.self, PredictionsCommand.self, ExportCommand.self]
+                      TrainCommand.self, AutoLabelCommand.self, ModelsCommand.self, PredictionsCommand.self, ExportCommand.self, ServeCommand.self]
     )
 }

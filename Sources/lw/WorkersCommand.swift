@@ -11,20 +11,37 @@ struct WorkersCommand: ParsableCommand {
     )
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add workers (names already present are left as they are).",
-                                                        discussion: "Example: lw workers add alice bob carol")
+        static let configuration = CommandConfiguration(
+            abstract: "Add workers (names already present are left as they are).",
+            discussion: """
+                Example: lw workers add alice bob carol
+                With --token each named worker (new or present) gets a new personal link
+                for `lw serve`; the previous link of that worker stops working.
+                Example: lw workers add alice --token --url http://10.0.0.5:8080
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Worker names.") var names: [String]
+        @Flag(help: "Print a new personal browser link for each worker (see `lw serve`).") var token = false
+        @Option(help: ArgumentHelp("Where `lw serve` is reached, for the printed links.", valueName: "url")) var url = "http://127.0.0.1:8080"
 
         func validate() throws {
             if names.isEmpty { throw ValidationError("give at least one worker name, e.g. lw workers add alice bob") }
+            if token, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                throw ValidationError("--url '\(url)' is not an http(s) address, e.g. http://127.0.0.1:8080")
+            }
         }
 
         func run() throws {
             try Console.reportingErrors {
                 let added = try ManageWorkers.add(names, store: try global.openStore(), context: global.context("workers add"))
                 let existing = names.count - added.count
-                Console.out("added \(added.count) workers" + (existing > 0 ? " (\(existing) already present)" : ""))
+                let summary = "added \(added.count) workers" + (existing > 0 ? " (\(existing) already present)" : "")
+                guard token else { Console.out(summary); return }
+                Console.err(summary)
+                let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+                for link in try AccessTokens.issue(forWorkers: names, store: try global.openStore(), context: global.context("workers add")) {
+                    Console.out("\(link.worker) \(base)/w/\(link.secret)")
+                }
             }
         }
     }

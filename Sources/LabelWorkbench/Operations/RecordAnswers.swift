@@ -193,11 +193,7 @@ public struct ReviewSession {
         let context = self.context
         let workerId = self.workerId
         try store.pool.write { db in
-            guard let labelId = try Int64.fetchOne(db, sql: "SELECT id FROM label WHERE name = ?", arguments: [label]) else {
-                throw LWError.invalidArgument("unknown label '\(label)'")
-            }
-            try Self.requireOpen(db, assignment, workerId: workerId, now: context.clock.iso)
-            try RecordAnswers.record(db, assignment: assignment, labelId: labelId, seconds: seconds, context: context)
+            try WorkerDesk.answer(db, assignment: assignment, label: label, workerId: workerId, seconds: seconds, context: context)
         }
         history.append((assignment, .answered(label)))
     }
@@ -206,8 +202,7 @@ public struct ReviewSession {
         let context = self.context
         let workerId = self.workerId
         try store.pool.write { db in
-            try Self.requireOpen(db, assignment, workerId: workerId, now: context.clock.iso)
-            try Assignments.close(db, assignment, status: "skipped", context: context)
+            try WorkerDesk.skip(db, assignment: assignment, workerId: workerId, context: context)
         }
         history.append((assignment, .skipped))
     }
@@ -218,15 +213,7 @@ public struct ReviewSession {
     public mutating func undo() throws -> Int64? {
         guard let last = history.popLast() else { return nil }
         let context = self.context
-        try store.pool.write { db in
-            if case .answered = last.action, let vote = try GRDB.Row.fetchOne(db, sql: "SELECT id, label_id FROM vote WHERE assignment_id = ?", arguments: [last.assignment]) {
-                try db.execute(sql: "DELETE FROM vote WHERE id = ?", arguments: [vote["id"] as Int64])
-                try context.audit(db, action: "vote.undo", entity: "vote", entityId: vote["id"], before: ["assignment_id": last.assignment, "label_id": vote["label_id"] as Int64])
-            }
-            try db.execute(sql: "UPDATE assignment SET status = 'open', closed_at = NULL WHERE id = ? AND status IN ('answered', 'skipped')", arguments: [last.assignment])
-            try context.audit(db, action: "assignment.reopen", entity: "assignment", entityId: last.assignment,
-                              before: ["status": last.action == .skipped ? "skipped" : "answered"], after: ["status": "open"])
-        }
+        try store.pool.write { db in try WorkerDesk.reopen(db, last.assignment, context: context) }
         return last.assignment
     }
 
@@ -240,16 +227,6 @@ public struct ReviewSession {
             try context.finish(db, status: "succeeded", counts: ["answered": answered, "skipped": skipped])
             return summary
         }
-    }
-
-    static func requireOpen(_ db: Database, _ assignment: Int64, workerId: Int64, now: String) throws {
-        guard let row = try GRDB.Row.fetchOne(db, sql: "SELECT worker_id, status, expires_at FROM assignment WHERE id = ?", arguments: [assignment]) else {
-            throw ReviewError.notFound(assignment)
-        }
-        guard row["worker_id"] as Int64 == workerId else { throw ReviewError.notYours(assignment) }
-        let status: String = row["status"]
-        if status != "open" { throw ReviewError.closed(assignment, status) }
-        if let expires: String = row["expires_at"], expires <= now { throw ReviewError.closed(assignment, "expired") }
     }
 }
 

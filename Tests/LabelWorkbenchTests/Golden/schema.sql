@@ -1,3 +1,14 @@
+CREATE TABLE access_token (
+    id            INTEGER PRIMARY KEY,
+    role          TEXT    NOT NULL CHECK (role IN ('worker', 'owner')),
+    worker_id     INTEGER REFERENCES worker(id),   -- set for role 'worker' only
+    token_sha256  TEXT    NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+    created_at    TEXT    NOT NULL,
+    revoked_at    TEXT,                            -- NULL while the link works
+    run_id        INTEGER NOT NULL REFERENCES run(id),
+    CHECK ((role = 'worker') = (worker_id IS NOT NULL))
+);
+
 CREATE TABLE assignment (
     id          INTEGER PRIMARY KEY,
     image_id    INTEGER NOT NULL REFERENCES image(id),
@@ -182,6 +193,12 @@ CREATE TABLE worker_quality (
     run_id      INTEGER NOT NULL REFERENCES run(id)
 );
 
+CREATE UNIQUE INDEX access_token_live_owner ON access_token(role) WHERE revoked_at IS NULL AND role = 'owner';
+
+CREATE UNIQUE INDEX access_token_live_per_worker ON access_token(worker_id) WHERE revoked_at IS NULL AND role = 'worker';
+
+CREATE INDEX assignment_by_worker_status ON assignment(worker_id, status);
+
 CREATE UNIQUE INDEX assignment_one_per_worker_and_image ON assignment(image_id, worker_id)
     WHERE status IN ('open', 'answered', 'skipped');
 
@@ -261,6 +278,11 @@ SELECT m.id AS model_id, m.kind, m.algorithm, m.training_size, m.validation_size
        (SELECT count(*) FROM machine_label AS ml WHERE ml.model_id = m.id) AS machine_labels,
        m.created_at
 FROM model AS m;
+
+CREATE VIEW worker_link AS
+SELECT w.name AS worker, w.active, t.created_at AS link_created_at
+FROM access_token AS t JOIN worker AS w ON w.id = t.worker_id
+WHERE t.role = 'worker' AND t.revoked_at IS NULL;
 
 CREATE VIEW worker_summary AS
 SELECT w.id AS worker_id, w.name, w.kind, w.active,

@@ -1,0 +1,90 @@
+import GRDB
+
+/// One worker's review actions without session state — what the browser pages
+/// of `lw serve` call for each request (and `lw review` for each key). Every
+/// function runs inside the caller's write transaction; each answer is one
+/// vote plus its assignment's closing, with their audit rows.
+public enum WorkerDesk {
+    public struct Item: Sendable, Equatable {
+        public var assignmentId: Int64
+        public var imageId: Int64
+        public var source: String
+    }
+
+    public struct Progress: Sendable, Equatable {
+        /// Assignments the worker answered or skipped.
+        public var done: Int
+        /// Assignments still waiting for the worker.
+        public var open: Int
+    }
+
+    /// The worker's next `count` open assignments, oldest first; overdue ones are expired first.
+    public static func next(_ db: Database, workerId: Int64, count: Int, context: RunContext) throws -> [Item] {
+        try Assignments.expireOverdue(db, context: context)
+        return try Row.fetchAll(db, sql: """
+            SELECT a.id, a.image_id, i.source FROM assignment AS a JOIN image AS i ON i.id = a.image_id
+            WHERE a.worker_id = ? AND a.status = 'open' ORDER BY a.id LIMIT ?
+            """, arguments: [workerId, count]).map { Item(assignmentId: $0[0], imageId: $0[1], source: $0[2]) }
+    }
+
+    public static func progress(_ db: Database, workerId: Int64) throws -> Progress {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT coalesce(sum(status IN ('answered', 'skipped')), 0), coalesce(sum(status = 'open'), 0)
+            FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped', 'open')
+            """, arguments: [workerId])!
+        return Progress(done: row[0], open: row[1])
+    }
+
+    /// Records `label` for an open assignment of this worker.
+    public static func answer(_ db: Database, assignment: Int64, label: String, workerId: Int64, seconds: Double?, context: RunContext) throws {
+        guard let labelId = try Int64.fetchOne(db, sql: "SELECT id FROM label WHERE name = ?", arguments: [label]) else {
+            throw LWError.invalidArgument("unknown label '\(label)'")
+        }
+        try requireOpen(db, assignment, workerId: workerId, now: context.clock.iso)
+        try RecordAnswers.record(db, assignment: assignment, labelId: labelId, seconds: seconds, context: context)
+    }
+
+    /// The worker passes on an open assignment of theirs.
+    public static func skip(_ db: Database, assignment: Int64, workerId: Int64, context: RunContext) throws {
+        try requireOpen(db, assignment, workerId: workerId, now: context.clock.iso)
+        try Assignments.close(db, assignment, status: "skipped", context: context)
+    }
+
+    /// Takes back the worker's most recent answer or skip: the vote (if any) is
+    /// deleted and the assignment is open again, both audited. Returns the
+    /// assignment, or nil when there is nothing to undo.
+    @discardableResult
+    public static func undoLast(_ db: Database, workerId: Int64, context: RunContext) throws -> Int64? {
+        guard let last = try Int64.fetchOne(db, sql: """
+            SELECT id FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped')
+            ORDER BY closed_at DESC, id DESC LIMIT 1
+            """, arguments: [workerId]) else { return nil }
+        try reopen(db, last, context: context)
+        return last
+    }
+
+    /// Deletes the assignment's vote (if any) and opens it again.
+    static func reopen(_ db: Database, _ assignment: Int64, context: RunContext) throws {
+        guard let status = try String.fetchOne(db, sql: "SELECT status FROM assignment WHERE id = ?", arguments: [assignment]),
+              status == "answered" || status == "skipped" else { return }
+        if let vote = try Row.fetchOne(db, sql: "SELECT id, label_id FROM vote WHERE assignment_id = ?", arguments: [assignment]) {
+            try db.execute(sql: "DELETE FROM vote WHERE id = ?", arguments: [vote["id"] as Int64])
+            try context.audit(db, action: "vote.undo", entity: "vote", entityId: vote["id"],
+                              before: ["assignment_id": assignment, "label_id": vote["label_id"] as Int64])
+        }
+        try db.execute(sql: "UPDATE assignment SET status = 'open', closed_at = NULL WHERE id = ?", arguments: [assignment])
+        try context.audit(db, action: "assignment.reopen", entity: "assignment", entityId: assignment,
+                          before: ["status": status], after: ["status": "open"])
+    }
+
+    /// Throws the ReviewError that explains why `assignment` takes no answer from this worker.
+    static func requireOpen(_ db: Database, _ assignment: Int64, workerId: Int64, now: String) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT worker_id, status, expires_at FROM assignment WHERE id = ?", arguments: [assignment]) else {
+            throw ReviewError.notFound(assignment)
+        }
+        guard row["worker_id"] as Int64 == workerId else { throw ReviewError.notYours(assignment) }
+        let status: String = row["status"]
+        if status != "open" { throw ReviewError.closed(assignment, status) }
+        if let expires: String = row["expires_at"], expires <= now { throw ReviewError.closed(assignment, "expired") }
+    }
+}
