@@ -52,6 +52,7 @@ public final class ReviewServer: Sendable {
         router.get("/") { _, _ in
             HTML.page(title: "lw", body: "<main class=\"notice\"><h1>lw review server</h1><p>Open your personal link to review images.</p></main>")
         }
+        router.get("favicon.ico") { _, _ in Response(status: .noContent) }
         WorkerRoutes(server: self).register(on: router)
         OwnerRoutes(server: self).register(on: router)
         return router

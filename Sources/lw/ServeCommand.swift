@@ -35,11 +35,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await Console.reportingErrors {
             let store = try global.openStore()
-            let hasOwnerLink = try AccessTokens.hasOwnerToken(store)
-            let ownerSecret: String? = newOwnerLink || !hasOwnerLink
-                ? try AccessTokens.issueOwner(store: store, context: global.context("serve")) : nil
             var context = global.context("serve")
             try context.start(in: store)
+            let hasOwnerLink = try AccessTokens.hasOwnerToken(store)
+            let ownerSecret: String? = newOwnerLink || !hasOwnerLink
+                ? try AccessTokens.issueOwner(store: store, context: context) : nil
             var settings = ReviewServer.Settings()
             settings.host = host
             settings.port = port

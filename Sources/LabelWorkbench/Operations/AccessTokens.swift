@@ -28,13 +28,15 @@ public enum AccessTokens {
         }
     }
 
-    /// A new owner secret, revoking the previous one.
+    /// A new owner secret, revoking the previous one. Recorded under `context`'s
+    /// run when it has started one (`lw serve`), else under a run of its own.
     public static func issueOwner(store: Store, context: RunContext) throws -> String {
         var context = context
+        let ownRun = context.runId == nil
         return try store.pool.write { db in
-            try context.begin(db)
+            if ownRun { try context.begin(db) }
             let secret = try issue(db, role: "owner", workerId: nil, context: context)
-            try context.finish(db, status: "succeeded", counts: ["links": 1])
+            if ownRun { try context.finish(db, status: "succeeded", counts: ["links": 1]) }
             return secret
         }
     }
