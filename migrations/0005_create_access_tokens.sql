@@ -26,3 +26,5 @@ WHERE t.role = 'worker' AND t.revoked_at IS NULL;
 
 -- A worker's progress (done / open) on every page load: one index range per worker.
 CREATE INDEX assignment_by_worker_status ON assignment(worker_id, status);
+-- "Undo" finds the worker's most recent answer or skip without sorting them all.
+CREATE INDEX assignment_closed_by_worker ON assignment(worker_id, closed_at) WHERE status IN ('answered', 'skipped');

@@ -11,13 +11,16 @@ struct ImageResponder: Sendable {
     let store: Store
     let maxSide: Int
 
+    /// The image, only if this worker has (or had) an assignment for it.
+    static let imageSQL = """
+        SELECT i.path, i.sha256, i.format, i.width, i.height FROM image AS i
+        WHERE i.id = ? AND EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.worker_id = ?
+                                   AND a.status IN ('open', 'answered', 'skipped'))
+        """
+
     func respond(imageId: Int64, workerId: Int64, ifNoneMatch: String?) async throws -> Response {
         guard let image = try await store.pool.read({ db in
-            try Row.fetchOne(db, sql: """
-                SELECT i.path, i.sha256, i.format, i.width, i.height FROM image AS i
-                WHERE i.id = ? AND EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.worker_id = ?
-                                           AND a.status IN ('open', 'answered', 'skipped'))
-                """, arguments: [imageId, workerId]).map { row in
+            try Row.fetchOne(db, sql: Self.imageSQL, arguments: [imageId, workerId]).map { row in
                 (path: row["path"] as String, sha256: row["sha256"] as String, format: row["format"] as String,
                  width: row["width"] as Int, height: row["height"] as Int)
             }

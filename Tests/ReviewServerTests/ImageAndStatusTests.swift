@@ -3,7 +3,7 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import LabelWorkbench
+@testable import LabelWorkbench
 import XCTest
 @testable import ReviewServer
 
@@ -110,5 +110,24 @@ final class ImageAndStatusTests: XCTestCase {
         let again = try await fixture.server.refreshConsensusIfNeeded()
         XCTAssertNil(again)
         XCTAssertEqual(try fixture.count("SELECT count(*) FROM consensus"), 1)
+    }
+}
+
+/// Every request runs these; at scale they must stay index lookups.
+final class ServerQueryPlanTests: XCTestCase {
+    func testHotQueriesUseIndexesWithoutSorting() throws {
+        let fixture = try ServerFixture()
+        let queries: [(String, StatementArguments)] = [
+            (WorkerDesk.nextSQL, [1, 2]), (WorkerDesk.progressSQL, [1]), (WorkerDesk.lastClosedSQL, [1]),
+            (ImageResponder.imageSQL, [1, 1]),
+            ("SELECT 1 FROM access_token WHERE token_sha256 = ? AND revoked_at IS NULL", ["x"]),
+        ]
+        for (sql, arguments) in queries {
+            let plan = try fixture.store.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            }.joined(separator: " | ")
+            XCTAssertFalse(plan.contains("TEMP B-TREE"), "\(sql): \(plan)")
+            XCTAssertFalse(plan.contains("SCAN"), "\(sql): \(plan)")
+        }
     }
 }

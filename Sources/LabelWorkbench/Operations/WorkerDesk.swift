@@ -21,17 +21,11 @@ public enum WorkerDesk {
     /// The worker's next `count` open assignments, oldest first; overdue ones are expired first.
     public static func next(_ db: Database, workerId: Int64, count: Int, context: RunContext) throws -> [Item] {
         try Assignments.expireOverdue(db, context: context)
-        return try Row.fetchAll(db, sql: """
-            SELECT a.id, a.image_id, i.source FROM assignment AS a JOIN image AS i ON i.id = a.image_id
-            WHERE a.worker_id = ? AND a.status = 'open' ORDER BY a.id LIMIT ?
-            """, arguments: [workerId, count]).map { Item(assignmentId: $0[0], imageId: $0[1], source: $0[2]) }
+        return try Row.fetchAll(db, sql: nextSQL, arguments: [workerId, count]).map { Item(assignmentId: $0[0], imageId: $0[1], source: $0[2]) }
     }
 
     public static func progress(_ db: Database, workerId: Int64) throws -> Progress {
-        let row = try Row.fetchOne(db, sql: """
-            SELECT coalesce(sum(status IN ('answered', 'skipped')), 0), coalesce(sum(status = 'open'), 0)
-            FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped', 'open')
-            """, arguments: [workerId])!
+        let row = try Row.fetchOne(db, sql: progressSQL, arguments: [workerId])!
         return Progress(done: row[0], open: row[1])
     }
 
@@ -55,10 +49,7 @@ public enum WorkerDesk {
     /// assignment, or nil when there is nothing to undo.
     @discardableResult
     public static func undoLast(_ db: Database, workerId: Int64, context: RunContext) throws -> Int64? {
-        guard let last = try Int64.fetchOne(db, sql: """
-            SELECT id FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped')
-            ORDER BY closed_at DESC, id DESC LIMIT 1
-            """, arguments: [workerId]) else { return nil }
+        guard let last = try Int64.fetchOne(db, sql: lastClosedSQL, arguments: [workerId]) else { return nil }
         try reopen(db, last, context: context)
         return last
     }
@@ -76,6 +67,20 @@ public enum WorkerDesk {
         try context.audit(db, action: "assignment.reopen", entity: "assignment", entityId: assignment,
                           before: ["status": status], after: ["status": "open"])
     }
+
+    // The queries every request of `lw serve` runs (a test checks their plans use indexes).
+    static let nextSQL = """
+        SELECT a.id, a.image_id, i.source FROM assignment AS a JOIN image AS i ON i.id = a.image_id
+        WHERE a.worker_id = ? AND a.status = 'open' ORDER BY a.id LIMIT ?
+        """
+    static let progressSQL = """
+        SELECT coalesce(sum(status IN ('answered', 'skipped')), 0), coalesce(sum(status = 'open'), 0)
+        FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped', 'open')
+        """
+    static let lastClosedSQL = """
+        SELECT id FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped')
+        ORDER BY closed_at DESC, id DESC LIMIT 1
+        """
 
     /// Throws the ReviewError that explains why `assignment` takes no answer from this worker.
     static func requireOpen(_ db: Database, _ assignment: Int64, workerId: Int64, now: String) throws {

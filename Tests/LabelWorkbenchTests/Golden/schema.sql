@@ -199,6 +199,8 @@ CREATE UNIQUE INDEX access_token_live_per_worker ON access_token(worker_id) WHER
 
 CREATE INDEX assignment_by_worker_status ON assignment(worker_id, status);
 
+CREATE INDEX assignment_closed_by_worker ON assignment(worker_id, closed_at) WHERE status IN ('answered', 'skipped');
+
 CREATE UNIQUE INDEX assignment_one_per_worker_and_image ON assignment(image_id, worker_id)
     WHERE status IN ('open', 'answered', 'skipped');
 
