@@ -31,7 +31,7 @@ struct WorkerRoutes: Sendable {
         }
         group.get("next") { _, context in
             guard let worker = try await worker(context) else { return refusedAction() }
-            return try await act(worker, token: context.parameters.require("token")) { _, _ in }
+            return try await act(worker, token: context.parameters.require("token")) { _, _ in nil }
         }
         group.post("answer") { request, context in
             guard let worker = try await worker(context) else { return refusedAction() }
@@ -42,7 +42,7 @@ struct WorkerRoutes: Sendable {
             return try await act(worker, token: context.parameters.require("token")) { db, context in
                 try WorkerDesk.answer(db, assignment: body.assignment, label: body.label, workerId: worker.id,
                                       seconds: body.seconds.map { min($0, 86_400) }, context: context)
-                server.record(.answered)
+                return .answered
             }
         }
         group.post("skip") { request, context in
@@ -50,15 +50,13 @@ struct WorkerRoutes: Sendable {
             let body = try await API.decode(SkipBody.self, from: request)
             return try await act(worker, token: context.parameters.require("token")) { db, context in
                 try WorkerDesk.skip(db, assignment: body.assignment, workerId: worker.id, context: context)
-                server.record(.skipped)
+                return .skipped
             }
         }
         group.post("undo") { _, context in
             guard let worker = try await worker(context) else { return refusedAction() }
             return try await act(worker, token: context.parameters.require("token")) { db, context in
-                if try WorkerDesk.undoLast(db, workerId: worker.id, context: context) != nil {
-                    server.record(.undone)
-                }
+                try WorkerDesk.undoLast(db, workerId: worker.id, context: context) != nil ? .undone : nil
             }
         }
         group.get("images/:image") { request, context in
@@ -79,16 +77,17 @@ struct WorkerRoutes: Sendable {
         return Worker(id: id, name: name)
     }
 
-    /// Runs one action and reads the new state in the same short transaction.
+    /// Runs one action and reads the new state in the same short transaction;
+    /// the action's event is counted once the transaction has committed.
     /// Refusals (someone else's or a forged assignment, one already closed)
     /// roll the transaction back: nothing is written.
-    func act(_ worker: Worker, token: String, _ action: @escaping @Sendable (Database, RunContext) throws -> Void) async throws -> Response {
+    func act(_ worker: Worker, token: String, _ action: @escaping @Sendable (Database, RunContext) throws -> ReviewServer.Event?) async throws -> Response {
         let context = server.context(for: worker.name)
         do {
-            let state = try await server.store.pool.write { db in
-                try action(db, context)
-                return try readState(db, worker: worker, context: context)
+            let (event, state) = try await server.store.pool.write { db in
+                (try action(db, context), try readState(db, worker: worker, context: context))
             }
+            if let event { server.record(event) }
             return API.json(["state": json(state, token: token)])
         } catch let error as ReviewError {
             server.record(.refused)
