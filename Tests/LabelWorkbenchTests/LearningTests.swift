@@ -35,6 +35,51 @@ final class ThresholdSearchTests: XCTestCase {
         XCTAssertNil(ThresholdSearch.search(items, target: 0.95).threshold)
     }
 
+    /// Simulated validation: a model right `precision` of the time; three voters
+    /// each right `workerAccuracy` of the time; the consensus posterior of the
+    /// model's label computed exactly from the votes (two balanced labels).
+    func simulated(_ count: Int, precision: Double, workerAccuracy: Double, seed: UInt64) -> [ThresholdSearch.Item] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in
+            let modelRight = rng.unit() < precision
+            let agreeing = (0..<3).filter { _ in (rng.unit() < workerAccuracy) == modelRight }.count  // votes for the model's label
+            let a = workerAccuracy
+            let forLabel = pow(a, Double(agreeing)) * pow(1 - a, Double(3 - agreeing))
+            let against = pow(1 - a, Double(agreeing)) * pow(a, Double(3 - agreeing))
+            return ThresholdSearch.Item(confidence: 0.99, correct: forLabel / (forLabel + against), prior: 0.5)
+        }
+    }
+
+    func testJointEstimateRecoversAGoodModelsAccuracyUnderNoisyLabels() {
+        // Voters right 80% of the time: weighting by the consensus posterior says ~0.87;
+        // the model is 97% right, and the joint estimate says so.
+        let items = simulated(2000, precision: 0.97, workerAccuracy: 0.8, seed: 3)
+        let posteriorWeighted = items.reduce(0) { $0 + $1.correct } / Double(items.count)
+        XCTAssertLessThan(posteriorWeighted, 0.9)
+        let joint = ThresholdSearch.jointPrecision(items[...])
+        XCTAssertEqual(joint.precision, 0.97, accuracy: 0.015)
+        XCTAssertLessThan(joint.effectiveItems, Double(items.count), "noisy items count as less than whole ones")
+        XCTAssertEqual(ThresholdSearch.search(items, target: 0.95).threshold, 0.99)
+        XCTAssertNil(ThresholdSearch.search(items.map { .init(confidence: $0.confidence, correct: $0.correct) }, target: 0.95).threshold,
+                     "without the joint estimate the same model could never be shown to reach 0.95")
+    }
+
+    func testJointEstimateDoesNotFlatterAWeakModel() {
+        for (precision, seed) in [(0.7, UInt64(1)), (0.9, 2), (0.93, 5)] {
+            let items = simulated(1500, precision: precision, workerAccuracy: 0.8, seed: seed)
+            XCTAssertEqual(ThresholdSearch.jointPrecision(items[...]).precision, precision, accuracy: 0.03)
+            XCTAssertNil(ThresholdSearch.search(items, target: 0.95).threshold, "precision \(precision)")
+        }
+    }
+
+    func testJointEstimateWithCertainLabelsIsTheRawAccuracy() {
+        let items = (0..<100).map { ThresholdSearch.Item(confidence: 0.9, correct: $0 < 96 ? 1 : 0, prior: 0.3) }
+        let joint = ThresholdSearch.jointPrecision(items[...])
+        XCTAssertEqual(joint.precision, 0.96, accuracy: 1e-6)
+        XCTAssertEqual(joint.effectiveItems, 100, accuracy: 1e-9)
+        XCTAssertEqual(ThresholdSearch.labelPriors([[1, 0], [0.5, 0.5], [0, 1], [0.9, 0.1]], classes: 2), [0.6, 0.4])
+    }
+
     func testAUC() {
         XCTAssertEqual(ThresholdSearch.auc(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true]), 0.75)
         XCTAssertNil(ThresholdSearch.auc(scores: [0.1], positives: [true]))

@@ -9,12 +9,16 @@ public enum ThresholdSearch {
     /// One validation item: the model's confidence in its predicted label, and
     /// the probability that this label is right (1 or 0 for a certain human
     /// label; the consensus posterior of the predicted label for a noisy one).
+    /// With `prior` (the predicted label's share among human labels) the
+    /// search estimates accuracy jointly with the labels' noise (`jointPrecision`).
     public struct Item: Sendable, Equatable {
         public var confidence: Double
         public var correct: Double
-        public init(confidence: Double, correct: Double) {
+        public var prior: Double?
+        public init(confidence: Double, correct: Double, prior: Double? = nil) {
             self.confidence = confidence
             self.correct = correct
+            self.prior = prior
         }
     }
 
@@ -49,7 +53,9 @@ public enum ThresholdSearch {
         let sorted = items.sorted { $0.confidence > $1.confidence }
         var best: Result?
         var bestBound = 0.0
+        let joint = !sorted.isEmpty && sorted.allSatisfy { $0.prior != nil }
         var n = 0.0, correct = 0.0
+        var q = 0.9
         var i = 0
         while i < sorted.count {
             // Items with equal confidence enter together.
@@ -59,16 +65,59 @@ public enum ThresholdSearch {
                 correct += sorted[i].correct
                 i += 1
             }
-            let bound = wilsonLowerBound(successes: correct, n: n, z: z)
+            var accuracy = correct / n, bound: Double
+            if joint {
+                let estimate = jointPrecision(sorted[0..<i], start: q)
+                q = estimate.precision
+                accuracy = q
+                bound = wilsonLowerBound(successes: q * estimate.effectiveItems, n: estimate.effectiveItems, z: z)
+            } else {
+                bound = wilsonLowerBound(successes: correct, n: n, z: z)
+            }
             bestBound = max(bestBound, bound)
             if bound >= target {
-                best = Result(threshold: c, covered: Int(n), accuracy: correct / n, lowerBound: bound, minimumItems: minimum)
+                best = Result(threshold: c, covered: Int(n), accuracy: accuracy, lowerBound: bound, minimumItems: minimum)
             }
         }
         best?.bestLowerBound = bestBound
         return best ?? Result(threshold: nil, covered: 0, accuracy: items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
                               lowerBound: wilsonLowerBound(successes: items.reduce(0) { $0 + $1.correct }, n: Double(items.count), z: z),
                               minimumItems: minimum, bestLowerBound: bestBound)
+    }
+
+    /// The share of `items` whose predicted label is right, estimated with the
+    /// model as one more annotator (Dawid–Skene's view): each item's human votes
+    /// are evidence with likelihood ratio λ = P(votes | label right) / P(votes |
+    /// label wrong), read off the consensus posterior p and the label's prior π
+    /// as (p/π) / ((1−p)/(1−π)); the model's precision q on these items is the
+    /// maximum-likelihood fit of P(votes) ∝ q·λ + (1 − q) (EM). Weighting each
+    /// item by p alone ignores that the model's own prediction is evidence and
+    /// underestimates a good model whenever the humans are noisy.
+    /// `effectiveItems` (Σ (2·posterior − 1)²) counts a 50/50 item as no
+    /// evidence and a certain one as a whole item: the bound uses it, not the raw count.
+    public static func jointPrecision(_ items: ArraySlice<Item>, start: Double = 0.9) -> (precision: Double, effectiveItems: Double) {
+        guard !items.isEmpty else { return (0, 0) }
+        var q = min(max(start, 0.01), 0.99)
+        func posterior(_ item: Item, _ q: Double) -> Double {
+            let p = item.correct, prior = min(max(item.prior ?? 0.5, 1e-6), 1 - 1e-6)
+            if p >= 1 { return 1 }
+            if p <= 0 { return 0 }
+            let ratio = (p / prior) / ((1 - p) / (1 - prior))
+            return q * ratio / (q * ratio + 1 - q)
+        }
+        for _ in 0..<500 {
+            var sum = 0.0
+            for item in items { sum += posterior(item, q) }
+            let next = sum / Double(items.count)
+            if abs(next - q) < 1e-9 { q = next; break }
+            q = next
+        }
+        var effective = 0.0
+        for item in items {
+            let r = 2 * posterior(item, q) - 1
+            effective += r * r
+        }
+        return (q, effective)
     }
 
     /// One threshold per predicted label, each found on the validation items
@@ -88,6 +137,14 @@ public enum ThresholdSearch {
         }
         if covered > single.covered { return (perLabel, covered, single) }
         return (Array(repeating: single.threshold, count: classes), single.covered, single)
+    }
+
+    /// Each label's share of the human labels (mean consensus posterior).
+    public static func labelPriors(_ posteriors: [[Double]], classes: Int) -> [Double] {
+        guard !posteriors.isEmpty else { return Array(repeating: 1 / Double(classes), count: classes) }
+        var sums = [Double](repeating: 0, count: classes)
+        for p in posteriors { for c in 0..<classes { sums[c] += p[c] } }
+        return sums.map { $0 / Double(posteriors.count) }
     }
 
     /// Area under the ROC curve of scores for the positive class (ties count half).

@@ -90,10 +90,12 @@ public enum ImportPredictions {
             }
             // Validation: random-picked human labels the file also predicts.
             var items: [ThresholdSearch.Item] = []
-            for human in try TrainModel.humanLabels(db, labels: names) where human.pickedAtRandom {
+            let humans = try TrainModel.humanLabels(db, labels: names)
+            let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: names.count)
+            for human in humans where human.pickedAtRandom {
                 guard let p = predictions[human.imageId] else { continue }
                 let best = DawidSkene.decide(p).label
-                items.append(.init(confidence: p[best], correct: human.posteriors[best]))
+                items.append(.init(confidence: p[best], correct: human.posteriors[best], prior: priors[best]))
             }
             let search = ThresholdSearch.search(items, target: target)
             let refusal = search.threshold == nil

@@ -8,11 +8,13 @@ import GRDB
 /// Validation: every human-labeled image has a stored fold (0-4). Five models,
 /// each trained without one fold, predict that fold; the out-of-fold
 /// predictions of images that were picked at random (not by uncertainty) are
-/// the validation set — a random sample, as large as it can honestly be. Each
-/// validation item counts as correct with the consensus posterior of the
-/// predicted label (a 2:1 vote is not certain truth). The threshold is the
-/// lowest confidence whose covered items' Wilson lower bound (97.5%) reaches
-/// the target; none qualifies → the model may only rank images for humans.
+/// the validation set — a random sample, as large as it can honestly be. Human
+/// labels are noisy (a 2:1 vote is not certain truth), so the accuracy of the
+/// covered items is estimated jointly with that noise, the model as one more
+/// annotator (`ThresholdSearch.jointPrecision`). The threshold is the lowest
+/// confidence whose covered items' Wilson lower bound (97.5%, on the effective
+/// number of items) reaches the target; none qualifies → the model may only
+/// rank images for humans.
 /// The model finally used is trained on all human labels, weighted by their
 /// consensus confidence.
 public struct TrainModel {
@@ -104,13 +106,14 @@ public struct TrainModel {
             if best == nil || loss < best!.loss { best = (l2, loss, oof) }
         }
         let chosen = best!
+        let priors = ThresholdSearch.labelPriors(usable.map(\.posteriors), classes: labels.count)
         var items: [ThresholdSearch.Item] = []
         var predictedLabels: [Int] = []
         var validationIndex: [Int] = []
         for (i, image) in usable.enumerated() where image.pickedAtRandom {
             let p = chosen.oof[i]
             let predicted = DawidSkene.decide(p).label
-            items.append(.init(confidence: p[predicted], correct: image.posteriors[predicted]))
+            items.append(.init(confidence: p[predicted], correct: image.posteriors[predicted], prior: priors[predicted]))
             predictedLabels.append(predicted)
             validationIndex.append(i)
         }
@@ -142,7 +145,7 @@ public struct TrainModel {
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
         let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression))
-        let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
+        let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96 on the joint (model + workers) precision estimate",
                                     "extractor": extractor.version, "sample_weights": "consensus confidence"])
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
