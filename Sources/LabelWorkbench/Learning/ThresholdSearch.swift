@@ -93,8 +93,9 @@ public enum ThresholdSearch {
     /// maximum-likelihood fit of P(votes) ∝ q·λ + (1 − q) (EM). Weighting each
     /// item by p alone ignores that the model's own prediction is evidence and
     /// underestimates a good model whenever the humans are noisy.
-    /// `effectiveItems` (Σ (2·posterior − 1)²) counts a 50/50 item as no
-    /// evidence and a certain one as a whole item: the bound uses it, not the raw count.
+    /// `effectiveItems` (Σ (2p − 1)² over the consensus posteriors) counts a
+    /// 50/50 item as no evidence and a certain one as a whole item: the bound
+    /// uses it, not the raw count.
     public static func jointPrecision(_ items: ArraySlice<Item>, start: Double = 0.9) -> (precision: Double, effectiveItems: Double) {
         guard !items.isEmpty else { return (0, 0) }
         var q = min(max(start, 0.01), 0.99)
@@ -112,9 +113,11 @@ public enum ThresholdSearch {
             if abs(next - q) < 1e-9 { q = next; break }
             q = next
         }
+        // Only the humans' votes are evidence of the model being right: the
+        // effective count uses their posterior, not the joint one.
         var effective = 0.0
         for item in items {
-            let r = 2 * posterior(item, q) - 1
+            let r = 2 * item.correct - 1
             effective += r * r
         }
         return (q, effective)
