@@ -59,9 +59,20 @@ final class ThresholdSearchTests: XCTestCase {
         let joint = ThresholdSearch.jointPrecision(items[...])
         XCTAssertEqual(joint.precision, 0.97, accuracy: 0.015)
         XCTAssertLessThan(joint.effectiveItems, Double(items.count), "noisy items count as less than whole ones")
-        XCTAssertEqual(ThresholdSearch.search(items, target: 0.95).threshold, 0.99)
-        XCTAssertNil(ThresholdSearch.search(items.map { .init(confidence: $0.confidence, correct: $0.correct) }, target: 0.95).threshold,
-                     "without the joint estimate the same model could never be shown to reach 0.95")
+        // Labels this noisy are not trusted for the joint estimate: each item counts by its posterior.
+        XCTAssertFalse(ThresholdSearch.usesJointEstimate(items))
+        XCTAssertNil(ThresholdSearch.search(items, target: 0.95).threshold)
+    }
+
+    func testJointEstimateCertifiesAGoodModelWhenLabelsAreNearCertain() {
+        // Voters right 95% of the time (certainty ≈ 0.97): the joint estimate is used.
+        let items = simulated(1500, precision: 0.985, workerAccuracy: 0.95, seed: 4)
+        XCTAssertTrue(ThresholdSearch.usesJointEstimate(items))
+        XCTAssertEqual(ThresholdSearch.jointPrecision(items[...]).precision, 0.985, accuracy: 0.01)
+        let joint = ThresholdSearch.search(items, target: 0.97)
+        let weighted = ThresholdSearch.search(items.map { .init(confidence: $0.confidence, correct: $0.correct) }, target: 0.97)
+        XCTAssertEqual(joint.threshold, 0.99)
+        XCTAssertNil(weighted.threshold, "weighting by the posterior alone understates the model: \(weighted.bestLowerBound)")
     }
 
     func testJointEstimateDoesNotFlatterAWeakModel() {
