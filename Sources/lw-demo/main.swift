@@ -48,7 +48,7 @@ for i in 0..<500 {
 }
 
 // 2. A job, the images, a team of five with different accuracies.
-let team: [(String, Double)] = [("ana", 0.97), ("ben", 0.93), ("chloe", 0.9), ("dev", 0.8), ("eve", 0.6)]
+let team: [(String, Double)] = [("ana", 0.98), ("ben", 0.96), ("chloe", 0.95), ("dev", 0.92), ("eve", 0.85)]
 say("== lw init, import, workers add")
 say(run(["init", "--labels", "logo,no_logo", "--job-name", "demo-logos", "--features", "96:128,128:128", "--target-accuracy", "0.9"]))
 say(run(["import", "--quiet", folder.appendingPathComponent("images").path]))
