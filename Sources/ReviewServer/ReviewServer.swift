@@ -74,7 +74,15 @@ public final class ReviewServer: Sendable {
     /// Recomputes consensus when votes changed since the last call.
     @discardableResult
     public func refreshConsensusIfNeeded() async throws -> RefreshConsensus.Summary? {
-        guard votesChanged.withLock({ let was = $0; $0 = false; return was }) else { return nil }
+        guard votesChanged.withLock({ $0 }) else { return nil }
+        return try await refreshConsensus()
+    }
+
+    /// Recomputes consensus over every vote now (at start: a server killed
+    /// with kill -9 left its last votes without consensus). Writes only changes.
+    @discardableResult
+    public func refreshConsensus() async throws -> RefreshConsensus.Summary {
+        votesChanged.withLock { $0 = false }
         let context = self.context
         return try await store.pool.write { db in try RefreshConsensus.run(db, context: context) }
     }

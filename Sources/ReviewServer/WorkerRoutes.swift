@@ -125,9 +125,7 @@ struct WorkerRoutes: Sendable {
     }
 
     func page(_ worker: Worker, token: String) async throws -> Response {
-        let labels = try await server.store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
-        }
+        let labels = try await server.store.pool.read { db in try WorkerDesk.labels(db) }
         let keys = InteractiveReview.keys(for: labels)
         let buttons = labels.map { label -> String in
             let bound = keys.filter { $0.value == label }.keys.sorted().map { "<kbd>\(HTML.escape(String(UnicodeScalar($0))))</kbd>" }

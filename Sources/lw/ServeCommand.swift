@@ -46,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings.maxImageSide = maxImageSide
             settings.consensusInterval = consensusEvery
             let server = ReviewServer(store: store, context: context, settings: settings)
+            try await server.refreshConsensus()
             let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
             let app = server.application { boundPort in
                 Console.out("serving http://\(shownHost):\(boundPort) (Ctrl-C stops)")

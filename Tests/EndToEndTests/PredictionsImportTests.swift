@@ -2,19 +2,24 @@ import Foundation
 import XCTest
 
 final class PredictionsImportTests: XCTestCase {
-    func testExternalPredictionsGetAThresholdAndAutoLabel() throws {
+    /// 200 images; three outside annotators agree on the first 150 (the truth: even index = logo).
+    func jobWithAgreedVotes() throws -> (LWRunner, [String]) {
         let lw = try LWRunner.make()
-        defer { lw.cleanUp() }
         try lw.run(["init", "--labels", "logo,no_logo"])
         let paths = try lw.makeImages("photos", count: 200, size: (40, 30))
         try lw.run(["import", "photos", "--quiet"])
-        // Three outside annotators agree on the first 150 (the truth: even index = logo).
         var votes = "worker,source,label\n"
         for (i, path) in paths.enumerated().prefix(150) {
             for worker in ["ann1", "ann2", "ann3"] { votes += "\(worker),\(path),\(i % 2 == 0 ? "logo" : "no_logo")\n" }
         }
         try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        return (lw, paths)
+    }
+
+    func testExternalPredictionsGetAThresholdAndAutoLabel() throws {
+        let (lw, paths) = try jobWithAgreedVotes()
+        defer { lw.cleanUp() }
         // An external model that is right and confident on every image.
         var lines = ""
         for (i, path) in paths.enumerated() {
@@ -37,17 +42,8 @@ final class PredictionsImportTests: XCTestCase {
     /// A later model keeps the machine labels it agrees with (even below its own
     /// threshold) and withdraws those it contradicts, each audited.
     func testALaterModelWithdrawsOnlyWhatItContradicts() throws {
-        let lw = try LWRunner.make()
+        let (lw, paths) = try jobWithAgreedVotes()
         defer { lw.cleanUp() }
-        try lw.run(["init", "--labels", "logo,no_logo"])
-        let paths = try lw.makeImages("photos", count: 200, size: (40, 30))
-        try lw.run(["import", "photos", "--quiet"])
-        var votes = "worker,source,label\n"
-        for (i, path) in paths.enumerated().prefix(150) {
-            for worker in ["ann1", "ann2", "ann3"] { votes += "\(worker),\(path),\(i % 2 == 0 ? "logo" : "no_logo")\n" }
-        }
-        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
         func predictions(_ file: String, _ line: (Int, String) -> String) throws {
             let text = paths.enumerated().map { line($0.offset, $0.element) }.joined(separator: "\n")
             try text.write(to: lw.directory.appendingPathComponent(file), atomically: true, encoding: .utf8)

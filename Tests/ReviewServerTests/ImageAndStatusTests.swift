@@ -119,7 +119,7 @@ final class ServerQueryPlanTests: XCTestCase {
         let fixture = try ServerFixture()
         let queries: [(String, StatementArguments)] = [
             (WorkerDesk.nextSQL, [1, 2]), (WorkerDesk.progressSQL, [1]), (WorkerDesk.lastClosedSQL, [1]),
-            (ImageResponder.imageSQL, [1, 1]),
+            (ReviewImage.imageSQL, [1, 1]),
             ("SELECT 1 FROM access_token WHERE token_sha256 = ? AND revoked_at IS NULL", ["x"]),
         ]
         for (sql, arguments) in queries {

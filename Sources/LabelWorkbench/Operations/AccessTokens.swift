@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 
@@ -74,7 +73,7 @@ public enum AccessTokens {
     }
 
     public static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Data(secret.utf8).withUnsafeBytes { ContentHash.sha256Hex($0) }
     }
 
     private static func issue(_ db: Database, role: String, workerId: Int64?, context: RunContext) throws -> String {

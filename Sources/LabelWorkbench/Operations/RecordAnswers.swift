@@ -142,12 +142,7 @@ public enum RecordAnswers {
 /// One worker's review session: answer, skip and undo one assignment at a
 /// time, each its own short transaction, so a crash loses at most the image on screen.
 public struct ReviewSession {
-    public struct Item: Sendable, Equatable {
-        public var assignmentId: Int64
-        public var imageId: Int64
-        public var source: String
-        public var path: String
-    }
+    public typealias Item = WorkerDesk.Item
 
     public enum Action: Sendable, Equatable { case answered(String), skipped }
 
@@ -176,17 +171,12 @@ public struct ReviewSession {
 
     /// The worker's open assignments, oldest first (expired ones are closed first).
     public func queue() throws -> [Item] {
-        try store.pool.write { db in
-            try Assignments.expireOverdue(db, context: context)
-            return try GRDB.Row.fetchAll(db, sql: """
-                SELECT a.id, a.image_id, i.source, i.path FROM assignment AS a JOIN image AS i ON i.id = a.image_id
-                WHERE a.worker_id = ? AND a.status = 'open' ORDER BY a.id
-                """, arguments: [workerId]).map { Item(assignmentId: $0[0], imageId: $0[1], source: $0[2], path: $0[3]) }
-        }
+        let context = self.context, workerId = self.workerId
+        return try store.pool.write { db in try WorkerDesk.next(db, workerId: workerId, count: nil, context: context) }
     }
 
     public func labels() throws -> [String] {
-        try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
+        try store.pool.read { try WorkerDesk.labels($0) }
     }
 
     public mutating func answer(_ assignment: Int64, label: String, seconds: Double?) throws {

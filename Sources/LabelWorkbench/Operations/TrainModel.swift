@@ -9,9 +9,11 @@ import GRDB
 /// each trained without one fold, predict that fold; the out-of-fold
 /// predictions of images that were picked at random (not by uncertainty) are
 /// the validation set — a random sample, as large as it can honestly be. Human
-/// labels are noisy (a 2:1 vote is not certain truth), so the accuracy of the
-/// covered items is estimated jointly with that noise, the model as one more
-/// annotator (`ThresholdSearch.jointPrecision`). The threshold is the lowest
+/// labels are noisy (a 2:1 vote is not certain truth): when they are
+/// near-certain on average, the accuracy of the covered items is estimated
+/// jointly with that noise, the model as one more annotator
+/// (`ThresholdSearch.jointPrecision`); otherwise each item counts as right with
+/// the consensus posterior of the predicted label. The threshold is the lowest
 /// confidence whose covered items' Wilson lower bound (97.5%, on the effective
 /// number of items) reaches the target; none qualifies → the model may only
 /// rank images for humans.
@@ -145,7 +147,8 @@ public struct TrainModel {
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
         let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression))
-        let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96 on the joint (model + workers) precision estimate",
+        let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
+                                    "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
                                     "extractor": extractor.version, "sample_weights": "consensus confidence"])
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()

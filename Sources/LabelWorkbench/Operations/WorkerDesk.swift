@@ -9,6 +9,8 @@ public enum WorkerDesk {
         public var assignmentId: Int64
         public var imageId: Int64
         public var source: String
+        /// The local file; for lw's own use, never shown to a browser.
+        public var path: String
     }
 
     public struct Progress: Sendable, Equatable {
@@ -18,10 +20,17 @@ public enum WorkerDesk {
         public var open: Int
     }
 
-    /// The worker's next `count` open assignments, oldest first; overdue ones are expired first.
-    public static func next(_ db: Database, workerId: Int64, count: Int, context: RunContext) throws -> [Item] {
+    /// The worker's next `count` open assignments (nil: all), oldest first; overdue ones are expired first.
+    public static func next(_ db: Database, workerId: Int64, count: Int?, context: RunContext) throws -> [Item] {
         try Assignments.expireOverdue(db, context: context)
-        return try Row.fetchAll(db, sql: nextSQL, arguments: [workerId, count]).map { Item(assignmentId: $0[0], imageId: $0[1], source: $0[2]) }
+        return try Row.fetchAll(db, sql: nextSQL, arguments: [workerId, count ?? -1]).map {
+            Item(assignmentId: $0[0], imageId: $0[1], source: $0[2], path: $0[3])
+        }
+    }
+
+    /// The job's labels in class order (the buttons of the page).
+    public static func labels(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
     }
 
     public static func progress(_ db: Database, workerId: Int64) throws -> Progress {
@@ -70,7 +79,7 @@ public enum WorkerDesk {
 
     // The queries every request of `lw serve` runs (a test checks their plans use indexes).
     static let nextSQL = """
-        SELECT a.id, a.image_id, i.source FROM assignment AS a JOIN image AS i ON i.id = a.image_id
+        SELECT a.id, a.image_id, i.source, i.path FROM assignment AS a JOIN image AS i ON i.id = a.image_id
         WHERE a.worker_id = ? AND a.status = 'open' ORDER BY a.id LIMIT ?
         """
     static let progressSQL = """
