@@ -24,7 +24,7 @@ echo "== next-images queries at 1M images"
 python3 bench/queue_benchmark.py --lw "$LW"
 echo "== feature extraction speed (lw vs the numpy reference, same images and bank)"
 "$VENV/bin/python" bench/feature_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --bank 128:512
-"$VENV/bin/python" bench/feature_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --bank 192:512
+"$VENV/bin/python" bench/feature_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --bank 128:2048
 echo "== the whole Ground Truth loop (../shared/bench/lw_loop.py), good and mixed teams"
 for profile in good mixed; do
     "$VENV/bin/python" "$SHARED/simulate_workers.py" --gt "$DATA/ground_truth.csv" --meta "$DATA/meta.csv" --k 3 \

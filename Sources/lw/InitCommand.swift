@@ -38,7 +38,7 @@ struct InitCommand: ParsableCommand {
     var maxHumanPercent: Double?
 
     @Option(help: ArgumentHelp("The built-in model's feature banks: image side and filter count per bank.", valueName: "side:filters,..."))
-    var features = "128:512,192:512"
+    var features = "128:2048"
 
     @Option(name: .customLong("random-share"), help: "Share of each uncertainty-ordered round still drawn at random (the validation sample).")
     var randomShare = 0.2

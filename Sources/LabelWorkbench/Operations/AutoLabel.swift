@@ -56,8 +56,11 @@ public struct AutoLabel {
             let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
             summary.unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor.extractor,
                                                                  imageIds: candidates, progress: progress).count
-            let features = try store.pool.read { try FeatureCache.load($0, extractorId: extractorId, imageIds: candidates) }
-            for (id, vector) in features { probabilities[id] = builtin.probabilities(vector) }
+            probabilities = try store.pool.read { db in
+                var scored: [Int64: [Double]] = [:]
+                try FeatureCache.forEachVector(db, extractorId: extractorId, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
+                return scored
+            }
         } else {
             // External models: their stored predictions are the probabilities.
             try store.pool.read { db in

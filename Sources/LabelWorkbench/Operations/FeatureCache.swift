@@ -94,14 +94,21 @@ public enum FeatureCache {
 
     public static func load(_ db: Database, extractorId: Int64, imageIds: [Int64]? = nil) throws -> [Int64: [Float]] {
         var out: [Int64: [Float]] = [:]
+        try forEachVector(db, extractorId: extractorId, imageIds: imageIds) { out[$0] = $1 }
+        return out
+    }
+
+    /// Streams cached vectors one at a time, so scoring 50,000 images never
+    /// holds all their features (8 KB each with the default bank) in memory.
+    public static func forEachVector(_ db: Database, extractorId: Int64, imageIds: [Int64]? = nil,
+                                     _ body: (Int64, [Float]) throws -> Void) throws {
         let wanted = imageIds.map(Set.init)
         let cursor = try Row.fetchCursor(db, sql: "SELECT image_id, vector FROM image_feature WHERE extractor_id = ?", arguments: [extractorId])
         while let row = try cursor.next() {
             let id: Int64 = row[0]
             if let wanted, !wanted.contains(id) { continue }
             let data: Data = row[1]
-            out[id] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            try body(id, data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
         }
-        return out
     }
 }

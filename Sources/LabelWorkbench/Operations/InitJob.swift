@@ -12,7 +12,7 @@ public struct JobSettings: Sendable, Equatable {
     public var extraVoteBelowConfidence: Double = 0.9
     public var maxHumanLabels: Int?
     public var maxHumanPercent: Double?
-    public var featureBanks = "128:512,192:512"
+    public var featureBanks = "128:2048"
     public var randomShare = 0.2
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
