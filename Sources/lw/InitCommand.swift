@@ -17,19 +17,19 @@ struct InitCommand: ParsableCommand {
     var labelConfig: String?
 
     @Option(name: .customLong("job-name"), help: "The job's name (used in exported manifests).")
-    var jobName: String = "lw-job"
+    var jobName: String = JobSettings.defaults.name
 
     @Option(name: .customLong("workers-per-image"), help: "How many workers label each image.")
-    var workersPerImage: Int = 3
+    var workersPerImage: Int = JobSettings.defaults.workersPerImage
 
     @Option(name: .customLong("target-accuracy"), help: "The accuracy machine labels must reach.")
-    var targetAccuracy: Double = 0.95
+    var targetAccuracy: Double = JobSettings.defaults.targetAccuracy
 
     @Option(name: .customLong("max-workers-per-image"), help: "Dynamic overlap: the most workers an image whose votes disagree may get.")
-    var maxWorkersPerImage: Int = 5
+    var maxWorkersPerImage: Int = JobSettings.defaults.maxWorkersPerImage
 
     @Option(name: .customLong("extra-vote-below"), help: "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never).")
-    var extraVoteBelow: Double = 0.9
+    var extraVoteBelow: Double = JobSettings.defaults.extraVoteBelowConfidence
 
     @Option(name: .customLong("max-human"), help: "Budget: at most this many images go to humans.")
     var maxHuman: Int?
@@ -38,10 +38,10 @@ struct InitCommand: ParsableCommand {
     var maxHumanPercent: Double?
 
     @Option(help: ArgumentHelp("The built-in model's feature banks: image side and filter count per bank.", valueName: "side:filters,..."))
-    var features = "128:2048"
+    var features = JobSettings.defaults.featureBanks
 
     @Option(name: .customLong("random-share"), help: "Share of each uncertainty-ordered round still drawn at random (the validation sample).")
-    var randomShare = 0.2
+    var randomShare = JobSettings.defaults.randomShare
 
     func validate() throws {
         if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }

@@ -10,7 +10,7 @@ public enum FeatureCache {
     public static func parseBanks(_ text: String) throws -> [(side: Int, k: Int)] {
         let banks = text.split(separator: ",").map { $0.split(separator: ":").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         guard !banks.isEmpty, banks.allSatisfy({ $0.count == 2 && $0[0] >= 16 && $0[0] <= 1024 && $0[1] >= 2 && $0[1] <= 4096 }) else {
-            throw LWError.invalidArgument("feature banks '\(text)' are not understood: use SIDE:FILTERS pairs, e.g. 128:256,192:256")
+            throw LWError.invalidArgument("feature banks '\(text)' are not understood: use SIDE:FILTERS pairs, e.g. 128:2048 or 128:256,192:256")
         }
         return banks.map { ($0[0], $0[1]) }
     }

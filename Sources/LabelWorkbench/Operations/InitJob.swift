@@ -22,6 +22,9 @@ public struct JobSettings: Sendable, Equatable {
         self.targetAccuracy = targetAccuracy
     }
 
+    /// Every setting's default, in one place (`lw init`'s options show these).
+    public static let defaults = JobSettings(name: "lw-job", labels: [])
+
     /// Checks the settings before anything is written.
     public func validate() throws {
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
