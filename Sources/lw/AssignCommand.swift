@@ -13,7 +13,9 @@ struct AssignCommand: ParsableCommand {
             --limit caps the images with open assignments (those already in progress
             count), so rerunning while assignments are open creates nothing new.
             Images whose votes disagree (consensus below the job's
-            extra_vote_below_confidence, 0.9) get one more worker, up to --max-per-image.
+            extra_vote_below_confidence, 0.9) get one more worker, up to --max-per-image;
+            images picked at random (the validation sample) get one while below
+            validation_extra_vote_below (0.99), so models are judged on labels near truth.
             Strategy: random (a stable random sample), uncertain (least confident
             prediction first), auto (random until a model has predicted, then uncertain).
             Examples:

@@ -31,6 +31,10 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("extra-vote-below"), help: "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never).")
     var extraVoteBelow: Double = JobSettings.defaults.extraVoteBelowConfidence
 
+    @Option(name: .customLong("validation-extra-vote-below"),
+            help: "Dynamic overlap for the validation sample (images picked at random): one more worker while its consensus confidence is below this.")
+    var validationExtraVoteBelow: Double = JobSettings.defaults.validationExtraVoteBelow
+
     @Option(name: .customLong("max-human"), help: "Budget: at most this many images go to humans.")
     var maxHuman: Int?
 
@@ -56,6 +60,7 @@ struct InitCommand: ParsableCommand {
                 workersPerImage: workersPerImage, targetAccuracy: targetAccuracy)
             settings.maxWorkersPerImage = max(maxWorkersPerImage, workersPerImage)
             settings.extraVoteBelowConfidence = extraVoteBelow
+            settings.validationExtraVoteBelow = validationExtraVoteBelow
             settings.maxHumanLabels = maxHuman
             settings.maxHumanPercent = maxHumanPercent
             settings.featureBanks = features

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LabelWorkbench
 import XCTest
 
 final class WorkforceTests: XCTestCase {
@@ -156,7 +157,7 @@ final class WorkforceTests: XCTestCase {
     func testConsensusDynamicOverlapAndStatus() throws {
         lw.cleanUp()
         lw = try LWRunner.make()
-        try lw.run(["init", "--labels", "logo,no_logo", "--extra-vote-below", "0.9"])
+        try lw.run(["init", "--labels", "logo,no_logo", "--extra-vote-below", "0.9", "--validation-extra-vote-below", "0.9"])
         try lw.makeImages("photos", count: 20)
         try lw.run(["import", "photos"])
         try lw.run(["workers", "add", "a1", "a2", "a3", "a4", "a5", "a6"])
@@ -194,6 +195,45 @@ final class WorkforceTests: XCTestCase {
         XCTAssertTrue(workers.contains("est. accuracy"), workers)
     }
 
+    /// Images picked at random are the validation sample: they get another
+    /// worker until their consensus is near-certain (0.99 by default), while an
+    /// image picked for another reason stops at the general bar.
+    func testValidationSampleGetsVotesUntilNearCertain() throws {
+        lw.cleanUp()
+        lw = try LWRunner.make()
+        try lw.run(["init", "--labels", "logo,no_logo", "--extra-vote-below", "0.5"])
+        try lw.makeImages("photos", count: 12)
+        try lw.run(["import", "photos"])
+        try lw.run(["workers", "add", "a1", "a2", "a3", "a4", "a5", "a6"])
+        try lw.run(["assign", "--per-image", "3", "--limit", "6"])
+        // Two images get a 2:1 vote (one dissenter each), the others are unanimous.
+        let rows = Array(try openCSV().dropFirst())
+        let splitImages = Array(Set(rows.map { $0[2] })).sorted().prefix(2)
+        var dissented = Set<String>()
+        let answers = rows.map { row -> (String, String) in
+            let majority = Int(row[2])! % 2 == 0 ? "logo" : "no_logo"
+            if splitImages.contains(row[2]) && dissented.insert(row[2]).inserted { return (row[0], majority == "logo" ? "no_logo" : "logo") }
+            return (row[0], majority)
+        }
+        XCTAssertEqual(try answer(answers).status, 0)
+        let belowBar = try lw.scalar("SELECT count(*) FROM consensus WHERE confidence < 0.99")
+        XCTAssertGreaterThanOrEqual(belowBar, 2, "a 2:1 vote is not near-certain")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM consensus WHERE confidence < 0.5"), 0)
+        // One image counts as picked by the model (an active-learning pick): it is not validation.
+        let activePick = try lw.scalar("SELECT image_id FROM consensus WHERE confidence < 0.99 ORDER BY image_id LIMIT 1")
+        try DatabaseQueue(path: lw.database).write { db in
+            try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [activePick])
+        }
+        let result = try lw.run(["assign", "--per-image", "2", "--limit", "\(belowBar - 1)"])
+        XCTAssertTrue(result.stdout.contains("\(belowBar - 1) disagreed images get another worker"), result.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap'"), belowBar - 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND image_id = \(activePick)"), 0)
+        // Bad value: one line naming the option, nothing created.
+        let bad = try lw.run(["init", "--labels", "a,b", "--validation-extra-vote-below", "1.5", "--db", "other.db"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("--validation-extra-vote-below 1.5 is out of range"), bad.stderr)
+    }
+
     func testHumanLabelingBudgetStopsNewImages() throws {
         lw.cleanUp()
         lw = try LWRunner.make()
@@ -221,6 +261,17 @@ final class WorkforceTests: XCTestCase {
                 XCTAssertFalse(details.contains("TEMP B-TREE"), "no sort: \(details)")
                 XCTAssertTrue(details.contains("assignment_open_by_image"), details)
             }
+        }
+    }
+
+    /// `lw train` looks up every labeled image's first assignment: one index
+    /// search each, never a scan of the assignment table per image.
+    func testFirstAssignmentLookupUsesTheImageIndex() throws {
+        let queue = try DatabaseQueue(path: lw.database)
+        try queue.read { db in
+            let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + TrainModel.humanLabelsSQL).map { $0["detail"] as String }
+            XCTAssertTrue(details.contains { $0.contains("assignment_by_image") }, details.joined(separator: " | "))
+            XCTAssertFalse(details.contains { $0.hasPrefix("SCAN a") }, "no scan of assignment per image: \(details.joined(separator: " | "))")
         }
     }
 }

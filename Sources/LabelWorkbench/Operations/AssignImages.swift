@@ -58,6 +58,7 @@ public struct AssignImages {
             let job = try JobRecord.fetchOne(db)!
             let maxPerImageSetting = try Int.fetchOne(db, sql: "SELECT max_workers_per_image FROM job")!
             let threshold = try Double.fetchOne(db, sql: "SELECT extra_vote_below_confidence FROM job")!
+            let validationThreshold = try Double.fetchOne(db, sql: "SELECT validation_extra_vote_below FROM job")!
             let perImage = options.perImage ?? job.workersPerImage
             let maxPerImage = max(perImage, options.maxPerImage ?? maxPerImageSetting)
             let activeWorkers = try Int64.fetchAll(db, sql: "SELECT id FROM worker WHERE active = 1 AND kind = 'human' ORDER BY id")
@@ -103,14 +104,18 @@ public struct AssignImages {
             }
             var budget = options.limit.map { max(0, $0 - inProgress.count) } ?? Int.max
 
-            // 2. Labeled images short of votes, then images whose votes disagree (dynamic overlap).
+            // 2. Labeled images short of votes, then images whose votes disagree
+            //    (dynamic overlap). The validation sample (images picked at random)
+            //    has the stricter bar: the threshold search needs labels near truth.
             if budget > 0 {
                 let unfinished = try Row.fetchAll(db, sql: """
                     SELECT c.image_id, c.votes, c.confidence FROM consensus AS c
-                    WHERE (c.votes < ? OR (c.confidence < ? AND c.votes < ?))
+                    WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < CASE
+                            WHEN coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') = 'random'
+                            THEN max(?, ?) ELSE ? END))
                       AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
                     ORDER BY c.votes < ? DESC, c.confidence, c.image_id
-                    """, arguments: [perImage, threshold, maxPerImage, perImage])
+                    """, arguments: [perImage, maxPerImage, threshold, validationThreshold, threshold, perImage])
                 for row in unfinished where budget > 0 {
                     let votes: Int = row["votes"]
                     let isOverlap = votes >= perImage

@@ -10,6 +10,8 @@ public struct JobSettings: Sendable, Equatable {
     public var targetAccuracy: Double
     public var maxWorkersPerImage: Int = 5
     public var extraVoteBelowConfidence: Double = 0.9
+    /// Dynamic overlap for the validation sample (images picked at random).
+    public var validationExtraVoteBelow: Double = 0.99
     public var maxHumanLabels: Int?
     public var maxHumanPercent: Double?
     public var featureBanks = "128:2048"
@@ -49,6 +51,9 @@ public struct JobSettings: Sendable, Equatable {
         if !(extraVoteBelowConfidence >= 0 && extraVoteBelowConfidence <= 1) {
             throw LWError.invalidArgument("--extra-vote-below \(extraVoteBelowConfidence) is out of range: use 0 (never) to 1")
         }
+        if !(validationExtraVoteBelow >= 0 && validationExtraVoteBelow <= 1) {
+            throw LWError.invalidArgument("--validation-extra-vote-below \(validationExtraVoteBelow) is out of range: use 0 (never) to 1")
+        }
         _ = try FeatureCache.parseBanks(featureBanks)
         if !(randomShare >= 0 && randomShare <= 1) { throw LWError.invalidArgument("--random-share \(randomShare) must be between 0 and 1") }
         if let maxHumanLabels, maxHumanLabels < 0 { throw LWError.invalidArgument("--max-human \(maxHumanLabels) must be 0 or more") }
@@ -84,12 +89,13 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?",
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?",
                            arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
-                                       settings.maxHumanPercent, settings.featureBanks, settings.randomShare])
+                                       settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
+                "validation_extra_vote_below": settings.validationExtraVoteBelow,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

@@ -180,14 +180,18 @@ public struct TrainModel {
     /// and whether they were picked at random (their first assignment's reason;
     /// imported votes count as random): the training set and, for the random
     /// ones, the validation set — for the built-in and for external models.
+    /// One row per human-labeled image; the first-assignment lookup walks
+    /// `assignment_by_image` (see the query-plan test).
+    public static let humanLabelsSQL = """
+        SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
+               coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') AS first_reason
+        FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
+        WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+        ORDER BY c.image_id
+        """
+
     static func humanLabels(_ db: Database, labels: [String]) throws -> [Labeled] {
-        try Row.fetchAll(db, sql: """
-            SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
-                   coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') AS first_reason
-            FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
-            WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
-            ORDER BY c.image_id
-            """).map { row in
+        try Row.fetchAll(db, sql: humanLabelsSQL).map { row in
             let posteriorsByName = (try? JSONSerialization.jsonObject(with: Data((row["posteriors"] as String).utf8)) as? [String: Double]) ?? [:]
             return Labeled(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
                            posteriors: labels.map { posteriorsByName[$0] ?? 0 }, randomRank: row["random_rank"],

@@ -101,7 +101,8 @@ CREATE TABLE job (
     target_accuracy     REAL    NOT NULL DEFAULT 0.95 CHECK (target_accuracy > 0 AND target_accuracy < 1),
     created_at          TEXT    NOT NULL
 , max_workers_per_image INTEGER NOT NULL DEFAULT 5 CHECK (max_workers_per_image >= 1), extra_vote_below_confidence REAL NOT NULL DEFAULT 0.9
-    CHECK (extra_vote_below_confidence >= 0 AND extra_vote_below_confidence <= 1), random_share REAL NOT NULL DEFAULT 0.2 CHECK (random_share >= 0 AND random_share <= 1), max_human_labels INTEGER CHECK (max_human_labels IS NULL OR max_human_labels >= 0), max_human_percent REAL CHECK (max_human_percent IS NULL OR (max_human_percent >= 0 AND max_human_percent <= 100)), feature_banks TEXT NOT NULL DEFAULT '128:256,192:256');
+    CHECK (extra_vote_below_confidence >= 0 AND extra_vote_below_confidence <= 1), random_share REAL NOT NULL DEFAULT 0.2 CHECK (random_share >= 0 AND random_share <= 1), max_human_labels INTEGER CHECK (max_human_labels IS NULL OR max_human_labels >= 0), max_human_percent REAL CHECK (max_human_percent IS NULL OR (max_human_percent >= 0 AND max_human_percent <= 100)), feature_banks TEXT NOT NULL DEFAULT '128:256,192:256', validation_extra_vote_below REAL NOT NULL DEFAULT 0.99
+    CHECK (validation_extra_vote_below >= 0 AND validation_extra_vote_below <= 1));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
@@ -196,6 +197,8 @@ CREATE TABLE worker_quality (
 CREATE UNIQUE INDEX access_token_live_owner ON access_token(role) WHERE revoked_at IS NULL AND role = 'owner';
 
 CREATE UNIQUE INDEX access_token_live_per_worker ON access_token(worker_id) WHERE revoked_at IS NULL AND role = 'worker';
+
+CREATE INDEX assignment_by_image ON assignment(image_id, id);
 
 CREATE INDEX assignment_by_worker_status ON assignment(worker_id, status);
 
