@@ -44,6 +44,8 @@ final class LearningLoopTests: XCTestCase {
         let model = try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(model["training_size"] as? Int, 300)
         XCTAssertNotNil(model["threshold"] as? Double, "a threshold exists: \(train.stdout)")
+        let certainty: [Double] = try lw.query("SELECT json_extract(metrics, '$.validation_certainty') FROM model")
+        XCTAssertTrue(certainty.count == 1 && certainty[0] > 0.5 && certainty[0] <= 1, "validation certainty is recorded: \(certainty)")
         // Same labels: the model is reused.
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)

@@ -61,6 +61,7 @@ final class ThresholdSearchTests: XCTestCase {
         XCTAssertLessThan(joint.effectiveItems, Double(items.count), "noisy items count as less than whole ones")
         // Labels this noisy are not trusted for the joint estimate: each item counts by its posterior.
         XCTAssertFalse(ThresholdSearch.usesJointEstimate(items))
+        XCTAssertLessThan(ThresholdSearch.certainty(items), ThresholdSearch.jointEstimateMinimumCertainty)
         XCTAssertNil(ThresholdSearch.search(items, target: 0.95).threshold)
     }
 
@@ -68,6 +69,7 @@ final class ThresholdSearchTests: XCTestCase {
         // Voters right 95% of the time (certainty ≈ 0.97): the joint estimate is used.
         let items = simulated(1500, precision: 0.985, workerAccuracy: 0.95, seed: 4)
         XCTAssertTrue(ThresholdSearch.usesJointEstimate(items))
+        XCTAssertEqual(ThresholdSearch.certainty([.init(confidence: 0.9, correct: 1), .init(confidence: 0.9, correct: 0.5)]), 0.5, accuracy: 1e-12)
         XCTAssertEqual(ThresholdSearch.jointPrecision(items[...]).precision, 0.985, accuracy: 0.01)
         let joint = ThresholdSearch.search(items, target: 0.97)
         let weighted = ThresholdSearch.search(items.map { .init(confidence: $0.confidence, correct: $0.correct) }, target: 0.97)

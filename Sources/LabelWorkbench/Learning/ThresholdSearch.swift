@@ -95,8 +95,14 @@ public enum ThresholdSearch {
 
     static func usesJointEstimate(_ items: [Item]) -> Bool {
         guard !items.isEmpty, items.allSatisfy({ $0.prior != nil }) else { return false }
-        let certainty = items.reduce(0) { $0 + (2 * $1.correct - 1) * (2 * $1.correct - 1) } / Double(items.count)
-        return certainty >= jointEstimateMinimumCertainty
+        return certainty(items) >= jointEstimateMinimumCertainty
+    }
+
+    /// How near-certain the validation labels are: mean (2p − 1)² over the
+    /// items' consensus posteriors p (1: all certain, 0: all coin flips).
+    public static func certainty(_ items: [Item]) -> Double {
+        guard !items.isEmpty else { return 0 }
+        return items.reduce(0) { $0 + (2 * $1.correct - 1) * (2 * $1.correct - 1) } / Double(items.count)
     }
 
     /// The share of `items` whose predicted label is right, estimated with the

@@ -131,6 +131,7 @@ public struct TrainModel {
             "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
             "calibration_error": Self.calibrationError(items),
             "minimum_validation_items": Double(search.minimumItems),
+            "validation_certainty": ThresholdSearch.certainty(items),
         ]
         if labels.count == 2 {
             metrics["auc"] = ThresholdSearch.auc(scores: validationIndex.map { chosen.oof[$0][0] },
@@ -141,6 +142,8 @@ public struct TrainModel {
             refusal = items.count < search.minimumItems
                 ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy"
                 : "no confidence level reaches \(target) accuracy on validation (the best lower bound of any threshold: \(String(format: "%.3f", search.bestLowerBound)))"
+                    + (ThresholdSearch.usesJointEstimate(items) ? "" : String(format: "; validation labels are %.3f certain on average, below the %.2f that lets lw estimate the model's accuracy jointly with the workers': more votes per validation image raise it",
+                                                                              ThresholdSearch.certainty(items), ThresholdSearch.jointEstimateMinimumCertainty))
         }
 
         // The model used for auto-labeling: all labels, weighted by consensus confidence.
