@@ -183,6 +183,15 @@ public struct TrainModel {
     /// and whether they were picked at random (their first assignment's reason;
     /// imported votes count as random): the training set and, for the random
     /// ones, the validation set — for the built-in and for external models.
+    static func humanLabels(_ db: Database, labels: [String]) throws -> [Labeled] {
+        try Row.fetchAll(db, sql: humanLabelsSQL).map { row in
+            let posteriorsByName = (try? JSONSerialization.jsonObject(with: Data((row["posteriors"] as String).utf8)) as? [String: Double]) ?? [:]
+            return Labeled(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
+                           posteriors: labels.map { posteriorsByName[$0] ?? 0 }, randomRank: row["random_rank"],
+                           pickedAtRandom: (row["first_reason"] as String) == "random")
+        }
+    }
+
     /// One row per human-labeled image; the first-assignment lookup walks
     /// `assignment_by_image` (see the query-plan test).
     public static let humanLabelsSQL = """
@@ -192,15 +201,6 @@ public struct TrainModel {
         WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
         ORDER BY c.image_id
         """
-
-    static func humanLabels(_ db: Database, labels: [String]) throws -> [Labeled] {
-        try Row.fetchAll(db, sql: humanLabelsSQL).map { row in
-            let posteriorsByName = (try? JSONSerialization.jsonObject(with: Data((row["posteriors"] as String).utf8)) as? [String: Double]) ?? [:]
-            return Labeled(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
-                           posteriors: labels.map { posteriorsByName[$0] ?? 0 }, randomRank: row["random_rank"],
-                           pickedAtRandom: (row["first_reason"] as String) == "random")
-        }
-    }
 
     private func checkEnough(_ labeled: [Labeled], labels: [String]) throws {
         var perClass = [Int](repeating: 0, count: labels.count)
