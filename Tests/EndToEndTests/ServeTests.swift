@@ -19,6 +19,8 @@ final class ServeTests: XCTestCase {
         let process = try lw.start(["serve", "--port", "0"] + extra)
         let output = PTYReader((process.standardOutput as! Pipe).fileHandleForReading.fileDescriptor)
         XCTAssertTrue(output.waitFor("serving http://127.0.0.1:", timeout: 20), output.text)
+        // The banner's last line: the owner line before it has arrived too (a loaded machine splits the reads).
+        XCTAssertTrue(output.waitFor("workers: `lw workers add", timeout: 20), output.text)
         let line = output.text.split(separator: "\n").first { $0.hasPrefix("serving ") }!
         let port = Int(line.split(separator: ":")[2].prefix { $0.isNumber })!
         return Server(process: process, output: output, port: port)
