@@ -55,7 +55,7 @@ struct AssignCommand: ParsableCommand {
             let s = try operation.run()
             if json { Console.out(JSON.text(s.counts)); return }
             var line = "created \(s.assignments.grouped) assignments: \(s.newImages.grouped) new images (\(s.strategyUsed))"
-            if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) disagreed images get another worker" }
+            if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) uncertain labels get another worker" }
             if s.refilledImages > 0 { line += ", \(s.refilledImages.grouped) images topped up" }
             if s.expired > 0 { line += "; \(s.expired.grouped) expired assignments released" }
             if s.budgetReached { line += "; the human-labeling budget is reached (lw init --max-human/--max-human-percent)" }

@@ -186,7 +186,7 @@ final class WorkforceTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE entity = 'consensus'"), audit)
         // Dynamic overlap: the uncertain images (the split one first) get one more worker before any new image.
         let overlap = try lw.run(["assign", "--per-image", "2", "--limit", "\(uncertain)"])
-        XCTAssertTrue(overlap.stdout.contains("\(uncertain) disagreed images get another worker"), overlap.stdout)
+        XCTAssertTrue(overlap.stdout.contains("\(uncertain) uncertain labels get another worker"), overlap.stdout)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap' AND image_id = \(split)"), 1)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open'"), uncertain)
         // While that vote is open, the image is not counted as human-labeled.
@@ -225,7 +225,7 @@ final class WorkforceTests: XCTestCase {
             try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [activePick])
         }
         let result = try lw.run(["assign", "--per-image", "2", "--limit", "\(belowBar - 1)"])
-        XCTAssertTrue(result.stdout.contains("\(belowBar - 1) disagreed images get another worker"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("\(belowBar - 1) uncertain labels get another worker"), result.stdout)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap'"), belowBar - 1)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND image_id = \(activePick)"), 0)
         // Bad value: one line naming the option, nothing created.
