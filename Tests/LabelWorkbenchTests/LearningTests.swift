@@ -65,25 +65,6 @@ final class ThresholdSearchTests: XCTestCase {
         XCTAssertNil(ThresholdSearch.search(items, target: 0.95).threshold)
     }
 
-    func testEachLabelMustMeetTheTargetOnItsOwn() {
-        // 800 "logo" predictions 99.5% right, 200 "no_logo" predictions 90% right, certain labels:
-        // pooled they are 97.6% right and a single threshold would pass 0.95; per label only "logo" may be machine-labeled.
-        var items: [ThresholdSearch.Item] = []
-        var predicted: [Int] = []
-        for i in 0..<800 { items.append(.init(confidence: 0.99, correct: i < 796 ? 1 : 0)); predicted.append(0) }
-        for i in 0..<200 { items.append(.init(confidence: 0.99, correct: i < 180 ? 1 : 0)); predicted.append(1) }
-        XCTAssertEqual(ThresholdSearch.search(items, target: 0.95).threshold, 0.99, "the pooled search would label both")
-        let result = ThresholdSearch.searchPerLabel(items, predicted: predicted, classes: 2, target: 0.95)
-        XCTAssertEqual(result.thresholds, [0.99, nil])
-        XCTAssertEqual(result.covered, 800)
-        XCTAssertEqual(result.accuracy, 0.995, accuracy: 1e-9)
-        XCTAssertGreaterThanOrEqual(result.lowerBound, 0.95)
-        // No label supported: nothing covered, the pooled numbers are reported.
-        let none = ThresholdSearch.searchPerLabel(Array(items.suffix(200)), predicted: Array(predicted.suffix(200)), classes: 2, target: 0.95)
-        XCTAssertEqual(none.thresholds, [nil, nil])
-        XCTAssertEqual(none.covered, 0)
-    }
-
     func testJointEstimateCertifiesAGoodModelWhenLabelsAreNearCertain() {
         // Voters right 95% of the time (certainty ≈ 0.97): the joint estimate is used.
         let items = simulated(1500, precision: 0.985, workerAccuracy: 0.95, seed: 4)

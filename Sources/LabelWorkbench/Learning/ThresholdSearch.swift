@@ -144,31 +144,22 @@ public enum ThresholdSearch {
     }
 
     /// One threshold per predicted label, each found on the validation items
-    /// predicted as that label, so every label's machine labels meet the target
-    /// on their own. A single pooled threshold (Ground Truth's) let a weak label
-    /// hide behind a strong one: on the benchmark its "no_logo" machine labels
-    /// were 93.4% right while all machine labels together were 95.9%.
-    /// `single` is that pooled search, kept for the metrics and the refusal;
-    /// `accuracy` and `lowerBound` are over the labels that got a threshold
-    /// (the covered-weighted accuracy and the lowest bound).
+    /// predicted as that label (so every label's machine labels meet the target
+    /// on their own). Used when it covers more validation items than a single
+    /// threshold; otherwise every label gets the single one.
     public static func searchPerLabel(_ items: [Item], predicted: [Int], classes: Int, target: Double, z: Double = 1.96)
-        -> (thresholds: [Double?], covered: Int, accuracy: Double, lowerBound: Double, single: Result) {
+        -> (thresholds: [Double?], covered: Int, single: Result) {
         let single = search(items, target: target, z: z)
-        var thresholds: [Double?] = []
+        var perLabel: [Double?] = []
         var covered = 0
-        var correct = 0.0
-        var lowest: Double?
         for c in 0..<classes {
             let subset = zip(items, predicted).filter { $0.1 == c }.map(\.0)
             let result = search(subset, target: target, z: z)
-            thresholds.append(result.threshold)
-            guard result.threshold != nil else { continue }
+            perLabel.append(result.threshold)
             covered += result.covered
-            correct += result.accuracy * Double(result.covered)
-            lowest = min(lowest ?? 1, result.lowerBound)
         }
-        guard covered > 0, let lowest else { return (thresholds, 0, single.accuracy, single.lowerBound, single) }
-        return (thresholds, covered, correct / Double(covered), lowest, single)
+        if covered > single.covered { return (perLabel, covered, single) }
+        return (Array(repeating: single.threshold, count: classes), single.covered, single)
     }
 
     /// Each label's share of the human labels (mean consensus posterior).

@@ -90,35 +90,29 @@ public enum ImportPredictions {
             }
             // Validation: random-picked human labels the file also predicts.
             var items: [ThresholdSearch.Item] = []
-            var predicted: [Int] = []
             let humans = try TrainModel.humanLabels(db, labels: names)
             let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: names.count)
             for human in humans where human.pickedAtRandom {
                 guard let p = predictions[human.imageId] else { continue }
                 let best = DawidSkene.decide(p).label
                 items.append(.init(confidence: p[best], correct: human.posteriors[best], prior: priors[best]))
-                predicted.append(best)
             }
-            // One threshold per predicted label, as for the built-in model.
-            let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predicted, classes: names.count, target: target)
-            let search = perLabel.single
-            let threshold = perLabel.thresholds.compactMap { $0 }.min()
-            let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, perLabel.thresholds[$0] as Any) }))
-            let refusal = threshold == nil
+            let search = ThresholdSearch.search(items, target: target)
+            let refusal = search.threshold == nil
                 ? (items.count < search.minimumItems ? "\(items.count) random-picked human labels are predicted; at least \(search.minimumItems) are needed to show \(target)"
                    : "no confidence level reaches \(target) on the human labels")
                 : nil
             let metrics: [String: Double] = [
                 "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
-                "covered_share": items.isEmpty ? 0 : Double(perLabel.covered) / Double(items.count),
-                "covered_accuracy": perLabel.accuracy, "covered_lower_bound": perLabel.lowerBound,
+                "covered_share": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
+                "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
             ]
             try context.begin(db)
             try db.execute(sql: """
-                INSERT INTO model (kind, algorithm, parameters, training_size, validation_size, metrics, threshold, class_thresholds,
-                                   target_accuracy, labeled_set, created_at, run_id)
-                VALUES ('external', 'external', ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [JSON.text(["file": file]), items.count, JSON.text(metrics), threshold, classThresholds, target, digest,
+                INSERT INTO model (kind, algorithm, parameters, training_size, validation_size, metrics, threshold, target_accuracy,
+                                   labeled_set, created_at, run_id)
+                VALUES ('external', 'external', ?, 0, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [JSON.text(["file": file]), items.count, JSON.text(metrics), search.threshold, target, digest,
                                  context.clock.iso, context.runId])
             let modelId = db.lastInsertedRowID
             for (image, p) in predictions.sorted(by: { $0.key < $1.key }) {
@@ -128,12 +122,11 @@ public enum ImportPredictions {
                                arguments: [modelId, image, labels[best].0, (p[best] * 1e6).rounded() / 1e6, scores])
             }
             try context.audit(db, action: "model.import", entity: "model", entityId: modelId, after: [
-                "file": file, "predictions": predictions.count, "validation_size": items.count, "threshold": threshold as Any,
-                "class_thresholds": classThresholds,
+                "file": file, "predictions": predictions.count, "validation_size": items.count, "threshold": search.threshold as Any,
             ])
             try context.finish(db, status: "succeeded", counts: ["model_id": modelId, "predictions": predictions.count])
             return Summary(modelId: modelId, reused: false, predictions: predictions.count, validationSize: items.count,
-                           threshold: threshold, refusal: refusal)
+                           threshold: search.threshold, refusal: refusal)
         }
     }
 }

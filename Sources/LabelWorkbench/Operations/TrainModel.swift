@@ -128,7 +128,7 @@ public struct TrainModel {
             "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
             "covered_share": items.isEmpty ? 0 : Double(perLabel.covered) / Double(items.count),
             "covered_share_single_threshold": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
-            "covered_accuracy": perLabel.accuracy, "covered_lower_bound": perLabel.lowerBound,
+            "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
             "calibration_error": Self.calibrationError(items),
             "minimum_validation_items": Double(search.minimumItems),
             "validation_certainty": ThresholdSearch.certainty(items),
