@@ -24,6 +24,12 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertEqual(other.status, 1)
         XCTAssertTrue(other.stderr.contains("already holds a job"), other.stderr)
         XCTAssertEqual(try lw.query("SELECT name FROM label ORDER BY class_index") as [String], ["logo", "no_logo"])
+        // Every setting counts, not only the labels: a changed one is refused, the job stays as it was.
+        for setting in [["--validation-extra-vote-below", "0.9"], ["--random-share", "0.5"], ["--features", "128:256"], ["--max-human", "10"]] {
+            let changed = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"] + setting)
+            XCTAssertEqual(changed.status, 1, "\(setting): \(changed.stdout)")
+        }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL"), 1)
     }
 
     func testInitRejectsBadSettingsWithoutCreatingAJob() throws {

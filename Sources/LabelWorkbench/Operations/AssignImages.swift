@@ -56,9 +56,8 @@ public struct AssignImages {
         let options = self.options
         let summary: Summary = try store.pool.write { db in
             let job = try JobRecord.fetchOne(db)!
-            let maxPerImageSetting = try Int.fetchOne(db, sql: "SELECT max_workers_per_image FROM job")!
-            let threshold = try Double.fetchOne(db, sql: "SELECT extra_vote_below_confidence FROM job")!
-            let validationThreshold = try Double.fetchOne(db, sql: "SELECT validation_extra_vote_below FROM job")!
+            let overlap = try Row.fetchOne(db, sql: "SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below FROM job")!
+            let maxPerImageSetting: Int = overlap[0], threshold: Double = overlap[1], validationThreshold: Double = overlap[2]
             let perImage = options.perImage ?? job.workersPerImage
             let maxPerImage = max(perImage, options.maxPerImage ?? maxPerImageSetting)
             let activeWorkers = try Int64.fetchAll(db, sql: "SELECT id FROM worker WHERE active = 1 AND kind = 'human' ORDER BY id")
@@ -111,7 +110,7 @@ public struct AssignImages {
                 let unfinished = try Row.fetchAll(db, sql: """
                     SELECT c.image_id, c.votes, c.confidence FROM consensus AS c
                     WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < CASE
-                            WHEN coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') = 'random'
+                            WHEN \(TrainModel.firstReasonSQL(image: "c.image_id")) = 'random'
                             THEN max(?, ?) ELSE ? END))
                       AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
                     ORDER BY c.votes < ? DESC, c.confidence, c.image_id

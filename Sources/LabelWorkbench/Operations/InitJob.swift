@@ -76,10 +76,16 @@ public enum InitJob {
         return try store.pool.write { db in
             if let job = try JobRecord.fetchOne(db) {
                 let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
-                let extra = try Row.fetchOne(db, sql: "SELECT max_workers_per_image, extra_vote_below_confidence FROM job")!
+                let extra = try Row.fetchOne(db, sql: """
+                    SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below, random_share,
+                           feature_banks, max_human_labels, max_human_percent FROM job
+                    """)!
                 if job.name == settings.name && labels == settings.labels
                     && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy
-                    && extra[0] as Int == settings.maxWorkersPerImage && extra[1] as Double == settings.extraVoteBelowConfidence {
+                    && extra[0] as Int == settings.maxWorkersPerImage && extra[1] as Double == settings.extraVoteBelowConfidence
+                    && extra[2] as Double == settings.validationExtraVoteBelow && extra[3] as Double == settings.randomShare
+                    && extra[4] as String == settings.featureBanks && extra[5] as Int? == settings.maxHumanLabels
+                    && extra[6] as Double? == settings.maxHumanPercent {
                     return .alreadyInitialized
                 }
                 throw LWError.alreadyInitialized(database: databasePath,

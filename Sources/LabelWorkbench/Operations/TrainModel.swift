@@ -192,11 +192,18 @@ public struct TrainModel {
         }
     }
 
+    /// Why an image first went to humans (its first assignment's reason;
+    /// imported votes count as 'random'): 'random' puts it in the validation
+    /// sample. One search of `assignment_by_image` per image.
+    static func firstReasonSQL(image column: String) -> String {
+        "coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = \(column) ORDER BY a.id LIMIT 1), 'random')"
+    }
+
     /// One row per human-labeled image; the first-assignment lookup walks
     /// `assignment_by_image` (see the query-plan test).
     public static let humanLabelsSQL = """
         SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
-               coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = c.image_id ORDER BY a.id LIMIT 1), 'random') AS first_reason
+               \(firstReasonSQL(image: "c.image_id")) AS first_reason
         FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
         WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
         ORDER BY c.image_id
