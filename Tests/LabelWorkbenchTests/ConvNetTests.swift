@@ -1,0 +1,110 @@
+import XCTest
+@testable import LabelWorkbench
+
+final class ConvNetTests: XCTestCase {
+    /// The SIMD convolution against the definition, including the 8-channel tail.
+    func testConvolutionMatchesTheDefinition() {
+        var rng = SeededGenerator(seed: 3)
+        for (side, cin, cout) in [(8, 3, 8), (4, 5, 24), (8, 16, 16)] {
+            let pw = side + 2
+            var input = [Float](repeating: 0, count: pw * pw * cin)
+            for y in 1...side { for x in 1...side { for c in 0..<cin { input[(y * pw + x) * cin + c] = Float(rng.unit() - 0.5) } } }
+            let w = (0..<(9 * cin * cout)).map { _ in Float(rng.unit() - 0.5) }
+            var out = [Float](repeating: 0, count: side * side * cout)
+            ConvKernels.conv3x3(input, side: side, cin: cin, w, cout: cout, &out)
+            for y in 0..<side {
+                for x in 0..<side {
+                    for co in 0..<cout {
+                        var sum: Float = 0
+                        for dy in 0..<3 { for dx in 0..<3 { for ci in 0..<cin {
+                            sum += input[((y + dy) * pw + x + dx) * cin + ci] * w[((dy * 3 + dx) * cin + ci) * cout + co]
+                        } } }
+                        XCTAssertEqual(out[(y * side + x) * cout + co], sum, accuracy: 1e-4)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backpropagation through convolutions, batch norm, ReLU, max pooling and
+    /// the max-pooled head agrees with finite differences of the loss.
+    func testGradientMatchesFiniteDifferences() {
+        let net = ConvNet(side: 16, channels: [8, 8, 16], classes: 2, seed: 11)
+        let batch = (0..<3).map { i -> ConvNetTraining.Example in
+            var spec = SyntheticImages.Spec(width: 16, height: 12, withMark: i != 1, seed: UInt64(40 + i))
+            spec.markScale = 0.4...0.5
+            return .init(image: SyntheticImages.render(spec), target: i == 1 ? [0.1, 0.9] : [1, 0], weight: i == 2 ? 2 : 1)
+        }
+        let (_, gradient) = ConvNetTraining.lossAndGradient(net, batch)
+        // Flat layout: per block weights, γ, β; then head weights and bias.
+        var offsets: [(String, Int, Int)] = []  // (which, block, start)
+        var offset = 0
+        for l in 0..<3 {
+            offsets.append(("w", l, offset)); offset += net.weights[l].count
+            offsets.append(("g", l, offset)); offset += net.gamma[l].count
+            offsets.append(("b", l, offset)); offset += net.beta[l].count
+        }
+        offsets.append(("h", 0, offset)); offset += net.headWeights.count
+        offsets.append(("hb", 0, offset)); offset += net.headBias.count
+        XCTAssertEqual(gradient.count, offset)
+        func perturbed(_ which: String, _ l: Int, _ j: Int, by delta: Float) -> ConvNet {
+            var n = net
+            switch which {
+            case "w": n.weights[l][j] += delta
+            case "g": n.gamma[l][j] += delta
+            case "b": n.beta[l][j] += delta
+            case "h": n.headWeights[j] += delta
+            default: n.headBias[j] += delta
+            }
+            return n
+        }
+        var analytic: [Double] = [], numeric: [Double] = []
+        var rng = SeededGenerator(seed: 5)
+        for (which, l, start) in offsets {
+            let count = which == "w" ? net.weights[l].count : which == "g" ? net.gamma[l].count : which == "b" ? net.beta[l].count
+                : which == "h" ? net.headWeights.count : net.headBias.count
+            for _ in 0..<min(count, 8) {
+                let j = Int(rng.next() % UInt64(count))
+                let eps: Float = 2e-3
+                let up = ConvNetTraining.lossAndGradient(perturbed(which, l, j, by: eps), batch).loss
+                let down = ConvNetTraining.lossAndGradient(perturbed(which, l, j, by: -eps), batch).loss
+                numeric.append((up - down) / Double(2 * eps))
+                analytic.append(Double(gradient[start + j]))
+            }
+        }
+        let dot = zip(analytic, numeric).reduce(0) { $0 + $1.0 * $1.1 }
+        let cosine = dot / (analytic.reduce(0) { $0 + $1 * $1 }.squareRoot() * numeric.reduce(0) { $0 + $1 * $1 }.squareRoot())
+        XCTAssertGreaterThan(cosine, 0.99, "analytic vs numeric gradient: cosine \(cosine)")
+        let close = zip(analytic, numeric).filter { abs($0.0 - $0.1) <= 0.05 * max(abs($0.1), 1e-3) + 1e-4 }.count
+        XCTAssertGreaterThan(Double(close) / Double(analytic.count), 0.9, "\(close) of \(analytic.count) partial derivatives match")
+    }
+
+    /// A small mark anywhere in the frame is learned from image labels alone,
+    /// and training is seeded: the same data give the same network.
+    func testLearnsASmallMarkAnywhereAndIsDeterministic() throws {
+        func examples(_ range: Range<Int>) -> [ConvNetTraining.Example] {
+            range.map { i in
+                var spec = SyntheticImages.Spec(width: 64, height: 48, withMark: i % 2 == 0, seed: UInt64(500 + i))
+                spec.markScale = 0.25...0.35
+                let shape = ConvNet(side: 64, channels: [8, 8, 16], classes: 2, seed: 0)
+                return .init(image: shape.letterbox(SyntheticImages.render(spec)), target: i % 2 == 0 ? [1, 0] : [0, 1])
+            }
+        }
+        let train = examples(0..<160), test = examples(1000..<1080)
+        var settings = ConvNetTraining.Settings()
+        settings.epochs = 12
+        settings.batchSize = 16
+        let start = ConvNet(side: 64, channels: [8, 8, 16], classes: 2, seed: 7)
+        let net = ConvNetTraining.train(start, on: train, settings: settings)
+        let again = ConvNetTraining.train(start, on: train, settings: settings, threads: 1)
+        XCTAssertEqual(net, again, "seeded and deterministic, on any number of cores")
+        let stored = try JSONDecoder().decode(ConvNet.self, from: JSONEncoder().encode(net))
+        XCTAssertEqual(stored, net, "stored and read back exactly")
+        let inference = ConvNet.Inference(net)
+        let right = test.filter { example in
+            let p = inference.probabilities(letterboxed: example.image)
+            return (p[0] > 0.5) == (example.target[0] == 1)
+        }.count
+        XCTAssertGreaterThan(Double(right) / Double(test.count), 0.85, "\(right) of \(test.count) held-out images right")
+    }
+}
