@@ -47,6 +47,12 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("random-share"), help: "Share of each uncertainty-ordered round still drawn at random (the validation sample).")
     var randomShare = JobSettings.defaults.randomShare
 
+    @Option(help: ArgumentHelp("The built-in model: learned-filter features alone, or combined with a small convolutional network (slower to train, far better at small objects).", valueName: "filters|filters+convnet"))
+    var model = JobSettings.defaults.model
+
+    @Option(name: .customLong("convnet-side"), help: "The convolutional network's input: images letterboxed to this many pixels (a multiple of 64).")
+    var convnetSide = JobSettings.defaults.convnetSide
+
     func validate() throws {
         if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }
     }
@@ -65,6 +71,8 @@ struct InitCommand: ParsableCommand {
             settings.maxHumanPercent = maxHumanPercent
             settings.featureBanks = features
             settings.randomShare = randomShare
+            settings.model = model
+            settings.convnetSide = convnetSide
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

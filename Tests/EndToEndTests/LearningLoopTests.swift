@@ -9,7 +9,8 @@ final class LearningLoopTests: XCTestCase {
     func testTrainAutoLabelLabelsPartAtTargetAccuracyAndLeavesTheRest() throws {
         let lw = try LWRunner.make()
         defer { lw.cleanUp() }
-        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9"]).status, 0)
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
+                                   "--convnet-side", "64"]).status, 0)
         let dir = lw.directory.appendingPathComponent("photos")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var truth: [String: String] = [:]
@@ -46,6 +47,15 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertNotNil(model["threshold"] as? Double, "a threshold exists: \(train.stdout)")
         let certainty: [Double] = try lw.query("SELECT json_extract(metrics, '$.validation_certainty') FROM model")
         XCTAssertTrue(certainty.count == 1 && certainty[0] > 0.5 && certainty[0] <= 1, "validation certainty is recorded: \(certainty)")
+        // The default model combines the learned filters with two networks, each scored on the half it did not see.
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+convnet"])
+        let aucs: [Double] = try lw.query("""
+            SELECT json_extract(metrics, '$.auc_filters') FROM model UNION ALL SELECT json_extract(metrics, '$.auc_convnet') FROM model
+            UNION ALL SELECT json_extract(metrics, '$.auc') FROM model
+            """)
+        XCTAssertEqual(aucs.count, 3)
+        XCTAssertTrue(aucs.allSatisfy { $0 > 0.8 && $0 <= 1 }, "filters, network and combined rank the mark well: \(aucs)")
+        XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
         // Same labels: the model is reused.
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)

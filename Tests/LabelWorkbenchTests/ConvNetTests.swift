@@ -92,7 +92,7 @@ final class ConvNetTests: XCTestCase {
         }
         let train = examples(0..<160), test = examples(1000..<1080)
         var settings = ConvNetTraining.Settings()
-        settings.epochs = 12
+        settings.epochs = 20
         settings.batchSize = 16
         let start = ConvNet(side: 64, channels: [8, 8, 16], classes: 2, seed: 7)
         let net = ConvNetTraining.train(start, on: train, settings: settings)

@@ -8,6 +8,9 @@ import Foundation
 /// gain and offset, and grey. Seeded and deterministic; the images of a batch
 /// are spread over all cores, layer by layer.
 public struct ConvNetTraining {
+    /// Changes whenever training would give a different network from the same data.
+    public static let version = 1
+
     public struct Settings: Codable, Sendable, Equatable {
         public var epochs = 32
         public var batchSize = 32
@@ -33,7 +36,7 @@ public struct ConvNetTraining {
 
     public static func train(_ net: ConvNet, on examples: [Example], settings: Settings,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             progress: ((Int, Int) -> Void)? = nil) -> ConvNet {
+                             progress: ((Int, Int) -> Void)? = nil, epochEnded: ((Int, Double) -> Void)? = nil) -> ConvNet {
         guard !examples.isEmpty else { return net }
         let state = TrainingState(net: net, batchSize: min(settings.batchSize, examples.count), threads: max(1, threads))
         defer { state.release() }
@@ -42,7 +45,8 @@ public struct ConvNetTraining {
         let schedule = OneCycle(totalSteps: settings.epochs * stepsPerEpoch, maxRate: settings.maxLearningRate)
         var optimizer = AdamW(count: state.parameterCount, weightDecay: settings.weightDecay)
         var step = 0
-        for _ in 0..<settings.epochs {
+        for epoch in 0..<settings.epochs {
+            var epochLoss = 0.0
             var order = Array(examples.indices)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             var start = 0
@@ -50,12 +54,14 @@ public struct ConvNetTraining {
                 let batch = order[start..<min(order.count, start + settings.batchSize)].map { examples[$0] }
                 let augmentations = batch.map { Augmentation.draw($0.image, side: net.side, minimumScale: settings.minimumScale, rng: &rng) }
                 state.step(batch, augmentations)
+                epochLoss += (0..<batch.count).reduce(0) { $0 + state.losses[$1] } * Double(batch.count)
                 let (rate, beta1) = schedule.at(step)
                 optimizer.update(state.parameters, gradient: state.gradient, rate: rate, beta1: beta1)
                 step += 1
                 start += settings.batchSize
                 progress?(step, schedule.totalSteps)
             }
+            epochEnded?(epoch, epochLoss / Double(examples.count))
         }
         return state.net()
     }
@@ -172,7 +178,7 @@ private final class TrainingState: @unchecked Sendable {
     let shape: ConvNet
     let batchSize: Int, threads: Int
     let blocks: Int
-    let sides: [Int], cins: [Int], couts: [Int], classes: Int
+    let sides: [Int], cins: [Int], couts: [Int], classes: Int, maps: Int
     let parameterCount: Int
     let parameters: UnsafeMutablePointer<Float>
     let gradient: UnsafeMutablePointer<Float>
@@ -207,8 +213,9 @@ private final class TrainingState: @unchecked Sendable {
             gammaOffset.append(offset); offset += couts[l]
             betaOffset.append(offset); offset += couts[l]
         }
-        headOffset = offset; offset += couts[blocks - 1] * classes
-        headBiasOffset = offset; offset += classes
+        maps = net.classes - 1
+        headOffset = offset; offset += couts[blocks - 1] * maps
+        headBiasOffset = offset; offset += maps
         parameterCount = offset
         runningMean = net.runningMean
         runningVariance = net.runningVariance
@@ -221,7 +228,7 @@ private final class TrainingState: @unchecked Sendable {
             (parameters + betaOffset[l]).update(from: net.beta[l], count: couts[l])
         }
         (parameters + headOffset).update(from: net.headWeights, count: net.headWeights.count)
-        (parameters + headBiasOffset).update(from: net.headBias, count: classes)
+        (parameters + headBiasOffset).update(from: net.headBias, count: maps)
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
             p.initialize(repeating: 0, count: n)
@@ -320,7 +327,7 @@ private final class TrainingState: @unchecked Sendable {
                 if l + 1 < self.blocks { ConvKernels.maxPool(a, side: s, channels: cout, into: self.input[i][l + 1]) }
             }
         }
-        // Head: one score map per label, max-pooled; softmax cross-entropy.
+        // Head: a max-pooled score map per label but the last; softmax cross-entropy.
         let last = blocks - 1, ls = sides[last], lc = couts[last]
         let head = parameters + headOffset, headBias = parameters + headBiasOffset
         let totalWeight = max(1e-9, batch.reduce(0) { $0 + Double($1.weight) })
@@ -328,25 +335,18 @@ private final class TrainingState: @unchecked Sendable {
         parallel(n) { _, i in
             self.imageGradient[i].update(repeating: 0, count: self.parameterCount)
             let a = self.activation[i][last]
-            var best = [Float](repeating: -.infinity, count: self.classes), at = [Int](repeating: 0, count: self.classes)
-            for p in 0..<(ls * ls) {
-                for k in 0..<self.classes {
-                    var m = headBias[k]
-                    for c in 0..<lc { m += a[p * lc + c] * head[c * self.classes + k] }
-                    if m > best[k] { best[k] = m; at[k] = p }
-                }
-            }
-            let probabilities = ConvNet.softmax(best.map(Double.init))
+            let scored = ConvNet.scoreMaps(a, positions: ls * ls, channels: lc, head: head, bias: headBias, maps: self.maps)
+            let probabilities = ConvNet.softmax(scored.map { Double($0.value) } + [0])
             self.losses[i] = -zip(probabilities, batch[i].target).reduce(0) { $0 + Double($1.1) * log(max($1.0, 1e-12)) }
                 * Double(batch[i].weight) / totalWeight
             let g = self.grad[i][last], tg = self.imageGradient[i]
             g.update(repeating: 0, count: ls * ls * lc)
-            for k in 0..<self.classes {
+            for k in 0..<self.maps {
                 let d = Float((probabilities[k] - Double(batch[i].target[k])) * Double(batch[i].weight) / totalWeight)
-                let p = at[k]
+                let p = scored[k].position
                 for c in 0..<lc {
-                    tg[self.headOffset + c * self.classes + k] += a[p * lc + c] * d
-                    g[p * lc + c] += head[c * self.classes + k] * d
+                    tg[self.headOffset + c * self.maps + k] += a[p * lc + c] * d
+                    g[p * lc + c] += head[c * self.maps + k] * d
                 }
                 tg[self.headBiasOffset + k] += d
             }
@@ -411,8 +411,8 @@ private final class TrainingState: @unchecked Sendable {
             net.gamma[l] = Array(UnsafeBufferPointer(start: parameters + gammaOffset[l], count: couts[l]))
             net.beta[l] = Array(UnsafeBufferPointer(start: parameters + betaOffset[l], count: couts[l]))
         }
-        net.headWeights = Array(UnsafeBufferPointer(start: parameters + headOffset, count: couts[blocks - 1] * classes))
-        net.headBias = Array(UnsafeBufferPointer(start: parameters + headBiasOffset, count: classes))
+        net.headWeights = Array(UnsafeBufferPointer(start: parameters + headOffset, count: couts[blocks - 1] * maps))
+        net.headBias = Array(UnsafeBufferPointer(start: parameters + headBiasOffset, count: maps))
         net.runningMean = runningMean
         net.runningVariance = runningVariance
         return net

@@ -61,6 +61,25 @@ public struct AutoLabel {
                 try FeatureCache.forEachVector(db, extractorId: extractorId, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
                 return scored
             }
+            if builtin.convnets != nil {
+                // The networks read the pixels: decoded and scored in chunks, so memory stays flat.
+                let paths = try store.pool.read { db in
+                    Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, path FROM image").map { ($0[0] as Int64, $0[1] as String) })
+                }
+                let ids = probabilities.keys.sorted()
+                progress?.start("convnet", total: ids.count)
+                for start in stride(from: 0, to: ids.count, by: 512) {
+                    let chunk = Array(ids[start..<min(ids.count, start + 512)])
+                    for (id, p) in zip(chunk, builtin.convnetProbabilities(paths: chunk.map { paths[$0] ?? "" })) {
+                        if let p { probabilities[id] = BuiltinModel.combine([probabilities[id]!, p]) } else {
+                            probabilities[id] = nil
+                            summary.unreadable += 1
+                        }
+                    }
+                    progress?.advance(by: chunk.count)
+                }
+                progress?.finish()
+            }
         } else {
             // External models: their stored predictions are the probabilities.
             try store.pool.read { db in

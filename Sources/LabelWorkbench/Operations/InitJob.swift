@@ -16,6 +16,10 @@ public struct JobSettings: Sendable, Equatable {
     public var maxHumanPercent: Double?
     public var featureBanks = "128:2048"
     public var randomShare = 0.2
+    /// The built-in model: 'filters' or 'filters+convnet'.
+    public var model = "filters+convnet"
+    /// The convolutional network's input side (pixels; a multiple of 64).
+    public var convnetSide = 256
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -55,6 +59,12 @@ public struct JobSettings: Sendable, Equatable {
             throw LWError.invalidArgument("--validation-extra-vote-below \(validationExtraVoteBelow) is out of range: use 0 (never) to 1")
         }
         _ = try FeatureCache.parseBanks(featureBanks)
+        if !BuiltinModel.kinds.contains(model) {
+            throw LWError.invalidArgument("--model '\(model)' is not a built-in model: use \(BuiltinModel.kinds.joined(separator: " or "))")
+        }
+        if convnetSide < 64 || convnetSide > 1024 || convnetSide % 64 != 0 {
+            throw LWError.invalidArgument("--convnet-side \(convnetSide) is not usable: use a multiple of 64 from 64 to 1024, e.g. 256")
+        }
         if !(randomShare >= 0 && randomShare <= 1) { throw LWError.invalidArgument("--random-share \(randomShare) must be between 0 and 1") }
         if let maxHumanLabels, maxHumanLabels < 0 { throw LWError.invalidArgument("--max-human \(maxHumanLabels) must be 0 or more") }
         if let maxHumanPercent, !(maxHumanPercent >= 0 && maxHumanPercent <= 100) {
@@ -78,14 +88,15 @@ public enum InitJob {
                 let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
                 let extra = try Row.fetchOne(db, sql: """
                     SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below, random_share,
-                           feature_banks, max_human_labels, max_human_percent FROM job
+                           feature_banks, max_human_labels, max_human_percent, model, convnet_side FROM job
                     """)!
                 if job.name == settings.name && labels == settings.labels
                     && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy
                     && extra[0] as Int == settings.maxWorkersPerImage && extra[1] as Double == settings.extraVoteBelowConfidence
                     && extra[2] as Double == settings.validationExtraVoteBelow && extra[3] as Double == settings.randomShare
                     && extra[4] as String == settings.featureBanks && extra[5] as Int? == settings.maxHumanLabels
-                    && extra[6] as Double? == settings.maxHumanPercent {
+                    && extra[6] as Double? == settings.maxHumanPercent
+                    && extra[7] as String == settings.model && extra[8] as Int == settings.convnetSide {
                     return .alreadyInitialized
                 }
                 throw LWError.alreadyInitialized(database: databasePath,
@@ -95,13 +106,14 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?",
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?",
                            arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
-                                       settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow])
+                                       settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow,
+                                       settings.model, settings.convnetSide])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
-                "validation_extra_vote_below": settings.validationExtraVoteBelow,
+                "validation_extra_vote_below": settings.validationExtraVoteBelow, "model": settings.model, "convnet_side": settings.convnetSide,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

@@ -73,13 +73,16 @@ public struct TrainModel {
     private func train() throws -> Summary {
         let context = self.context
         let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
-        let target = try store.pool.read { try Double.fetchOne($0, sql: "SELECT target_accuracy FROM job")! }
+        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, model, convnet_side FROM job")! }
+        let target: Double = job["target_accuracy"]
+        let withConvNet = (job["model"] as String) == "filters+convnet", convnetSide: Int = job["convnet_side"]
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
         let labeled = try loadLabeled(labels: labels)
         try checkEnough(labeled, labels: labels)
 
         let (extractorId, extractor) = try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
-        let setHash = Self.hash(labeled, extractor: extractor.version, target: target)
+        let modelVersion = extractor.version + (withConvNet ? "|convnet:\(convnetSide):\(ConvNetTraining.version)" : "")
+        let setHash = Self.hash(labeled, extractor: modelVersion, target: target)
         if let existing = try store.pool.read({ db in
             try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [setHash])
         }) {
@@ -108,12 +111,21 @@ public struct TrainModel {
             if best == nil || loss < best!.loss { best = (l2, loss, oof) }
         }
         let chosen = best!
+        // With the network: each validation image scored by the network that did not see it.
+        var oof = chosen.oof
+        var convnetOutOfFold: [[Double]?] = []
+        var convnets: [ConvNet]?
+        if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide) {
+            convnets = trained.nets
+            convnetOutOfFold = trained.outOfFold
+            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p]) } }
+        }
         let priors = ThresholdSearch.labelPriors(usable.map(\.posteriors), classes: labels.count)
         var items: [ThresholdSearch.Item] = []
         var predictedLabels: [Int] = []
         var validationIndex: [Int] = []
         for (i, image) in usable.enumerated() where image.pickedAtRandom {
-            let p = chosen.oof[i]
+            let p = oof[i]
             let predicted = DawidSkene.decide(p).label
             items.append(.init(confidence: p[predicted], correct: image.posteriors[predicted], prior: priors[predicted]))
             predictedLabels.append(predicted)
@@ -134,8 +146,14 @@ public struct TrainModel {
             "validation_certainty": ThresholdSearch.certainty(items),
         ]
         if labels.count == 2 {
-            metrics["auc"] = ThresholdSearch.auc(scores: validationIndex.map { chosen.oof[$0][0] },
-                                                 positives: validationIndex.map { usable[$0].label == 0 })
+            let positives = validationIndex.map { usable[$0].label == 0 }
+            metrics["auc"] = ThresholdSearch.auc(scores: validationIndex.map { oof[$0][0] }, positives: positives)
+            if convnets != nil {
+                metrics["auc_filters"] = ThresholdSearch.auc(scores: validationIndex.map { chosen.oof[$0][0] }, positives: positives)
+                let scored = validationIndex.filter { convnetOutOfFold[$0] != nil }
+                metrics["auc_convnet"] = ThresholdSearch.auc(scores: scored.map { convnetOutOfFold[$0]![0] },
+                                                             positives: scored.map { usable[$0].label == 0 })
+            }
         }
         var refusal: String?
         if !anyThreshold {
@@ -149,10 +167,22 @@ public struct TrainModel {
         // The model used for auto-labeling: all labels, weighted by consensus confidence.
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
-        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression))
-        let parameters = JSON.text(["l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
-                                    "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
-                                    "extractor": extractor.version, "sample_weights": "consensus confidence"])
+        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets))
+        var parameterValues: [String: Any] = [
+            "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
+            "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
+            "extractor": extractor.version, "sample_weights": "consensus confidence", "model": convnets == nil ? "filters" : "filters+convnet",
+        ]
+        if convnets != nil {
+            let settings = ConvNetTraining.Settings()
+            parameterValues["convnet"] = [
+                "side": convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
+                "epochs": settings.epochs, "batch_size": settings.batchSize, "max_learning_rate": settings.maxLearningRate,
+                "weight_decay": settings.weightDecay, "version": ConvNetTraining.version, "targets": "consensus posteriors",
+            ]
+        }
+        let parameters = JSON.text(parameterValues)
+        let algorithm = convnets == nil ? Self.algorithm : Self.algorithm + "+convnet"
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
@@ -161,7 +191,7 @@ public struct TrainModel {
                 INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
                                    class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
                 VALUES ('builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Self.algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
+                """, arguments: [algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
                                  lowestThreshold, classThresholds, target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
             try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
@@ -174,6 +204,48 @@ public struct TrainModel {
         return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
                        threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)))
     }
+
+    /// Two networks, each trained on one half of the human labels and scoring
+    /// the other half (halves by the image's random rank, so an image stays in
+    /// its half across rounds). nil when a half has too few readable images.
+    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> (nets: [ConvNet], outOfFold: [[Double]?])? {
+        let paths: [Int64: String] = try store.pool.read { db in
+            var out: [Int64: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { out[row[0]] = row[1] }
+            return out
+        }
+        let inputs = BuiltinModel.convnetInputs(paths: usable.map { paths[$0.imageId] ?? "" }, side: side)
+        let halves = usable.map { Self.half($0.randomRank) }
+        let examples = (0..<2).map { h in
+            usable.indices.filter { halves[$0] == h && inputs[$0] != nil }.map {
+                ConvNetTraining.Example(image: inputs[$0]!, target: usable[$0].posteriors.map { Float($0) })
+            }
+        }
+        guard examples.allSatisfy({ $0.count >= 2 }) else { return nil }
+        var settings = ConvNetTraining.Settings()
+        let total = examples.reduce(0) { $0 + settings.epochs * (($1.count + settings.batchSize - 1) / settings.batchSize) }
+        progress?.start("train convnet", total: total)
+        var nets: [ConvNet] = []
+        for h in 0..<2 {
+            settings.seed = UInt64(h)
+            var done = 0
+            let progress = self.progress
+            nets.append(ConvNetTraining.train(ConvNet(side: side, classes: classes, seed: UInt64(100 + h)), on: examples[h], settings: settings) { step, _ in
+                progress?.advance(by: step - done)
+                done = step
+            })
+        }
+        progress?.finish()
+        let inference = nets.map(ConvNet.Inference.init)
+        let outOfFold: [[Double]?] = parallelMap(Array(usable.indices)) { i in
+            inputs[i].map { inference[1 - halves[i]].probabilities(letterboxed: $0) }
+        }
+        return (nets, outOfFold)
+    }
+
+    /// Which network trains on an image: a bit of its random rank other than
+    /// the ones its fold uses.
+    static func half(_ randomRank: Double) -> Int { (Int(randomRank * 1_000_000) / 5) % 2 }
 
     private func loadLabeled(labels: [String]) throws -> [Labeled] {
         try store.pool.read { try Self.humanLabels($0, labels: labels) }
@@ -269,15 +341,5 @@ public struct TrainModel {
             hasher.update(data: Data("\(l.imageId):\(l.label):\(String(format: "%.3f", l.confidence)):\(l.pickedAtRandom)\n".utf8))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-/// What a built-in model's `weights` BLOB holds.
-public struct BuiltinModel: Codable, Sendable {
-    public var standardizer: Standardizer
-    public var regression: SoftmaxRegression
-
-    public func probabilities(_ features: [Float]) -> [Double] {
-        regression.probabilities(standardizer.apply(features))
     }
 }
