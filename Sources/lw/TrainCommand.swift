@@ -9,7 +9,9 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Learns the feature extractor on first use (from a random sample of the
             imported images), caches every image's features in the database, fits a
-            logistic regression, and picks the lowest confidence whose validation
+            logistic regression and (model filters+convnet, the default) trains two
+            small convolutional networks on the pixels, each on half of the human
+            labels, and picks the lowest confidence whose validation
             accuracy has a Wilson lower bound at the job's target. Same labels and
             settings as the latest model: the model is reused, nothing new is written.
             Exit 1 when there are too few human labels.
@@ -33,7 +35,9 @@ struct TrainCommand: ParsableCommand {
             if s.reused { Console.out("model \(s.modelId) is up to date (same labels and settings); nothing trained") ; return }
             func f(_ key: String) -> String { s.metrics[key].map { String(format: "%.3f", $0) } ?? "-" }
             Console.out("model \(s.modelId): \(s.trainingSize) human labels, \(s.validationSize) random ones validate out of fold; " +
-                        "validation accuracy \(f("accuracy")), AUC \(f("auc")), calibration error \(f("calibration_error"))")
+                        "validation accuracy \(f("accuracy")), AUC \(f("auc"))" +
+                        (s.metrics["auc_convnet"] != nil ? " (filters \(f("auc_filters")), network \(f("auc_convnet")))" : "") +
+                        ", calibration error \(f("calibration_error"))")
             if s.threshold != nil {
                 let each = s.classThresholds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map { String(format: "%.4f", $0) } ?? "none")" }.joined(separator: ", ")
                 Console.out("thresholds \(each): cover \(String(format: "%.1f%%", (s.metrics["covered_share"] ?? 0) * 100)) of validation at accuracy \(f("covered_accuracy")) (lower bound \(f("covered_lower_bound")))")

@@ -56,6 +56,8 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(aucs.count, 3)
         XCTAssertTrue(aucs.allSatisfy { $0 > 0.8 && $0 <= 1 }, "filters, network and combined rank the mark well: \(aucs)")
         XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
+        let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
+        XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
         // Same labels: the model is reused.
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)

@@ -71,7 +71,7 @@ public struct AutoLabel {
                 for start in stride(from: 0, to: ids.count, by: 512) {
                     let chunk = Array(ids[start..<min(ids.count, start + 512)])
                     for (id, p) in zip(chunk, builtin.convnetProbabilities(paths: chunk.map { paths[$0] ?? "" })) {
-                        if let p { probabilities[id] = BuiltinModel.combine([probabilities[id]!, p]) } else {
+                        if let p { probabilities[id] = builtin.combined(filters: probabilities[id]!, convnet: p) } else {
                             probabilities[id] = nil
                             summary.unreadable += 1
                         }

@@ -3,19 +3,24 @@ import Foundation
 /// What a built-in model's `weights` BLOB holds, and how it scores an image:
 /// logistic regression on the cached learned-filter features and, for
 /// 'filters+convnet', two convolutional networks (each trained on half of the
-/// human labels) on the pixels. The scores are combined by averaging log
-/// probabilities (for two labels: averaging the logits).
+/// human labels) on the pixels. The parts are combined as a weighted
+/// geometric mean of their probabilities (for two labels: a weighted mean of
+/// the logits), the networks' weight chosen by out-of-fold log-loss.
 public struct BuiltinModel: Codable, Sendable {
     public static let kinds = ["filters", "filters+convnet"]
+    /// The networks' weights `lw train` chooses from.
+    public static let convnetWeights = [0, 0.25, 0.5, 0.75, 1]
 
     public var standardizer: Standardizer
     public var regression: SoftmaxRegression
     public var convnets: [ConvNet]?
+    public var convnetWeight: Double?
 
-    public init(standardizer: Standardizer, regression: SoftmaxRegression, convnets: [ConvNet]? = nil) {
+    public init(standardizer: Standardizer, regression: SoftmaxRegression, convnets: [ConvNet]? = nil, convnetWeight: Double? = nil) {
         self.standardizer = standardizer
         self.regression = regression
         self.convnets = convnets
+        self.convnetWeight = convnetWeight
     }
 
     /// The learned-filter part's probabilities.
@@ -23,12 +28,20 @@ public struct BuiltinModel: Codable, Sendable {
         regression.probabilities(standardizer.apply(features))
     }
 
-    /// Normalised geometric mean of probability vectors.
-    public static func combine(_ parts: [[Double]]) -> [Double] {
+    /// Normalised geometric mean of probability vectors, weighted (equal
+    /// weights when none are given).
+    public static func combine(_ parts: [[Double]], weights: [Double]? = nil) -> [Double] {
         guard let first = parts.first else { return [] }
         if parts.count == 1 { return first }
-        let logs = first.indices.map { c in parts.reduce(0) { $0 + log(max($1[c], 1e-12)) } / Double(parts.count) }
+        let w = weights ?? parts.map { _ in 1 / Double(parts.count) }
+        let logs = first.indices.map { c in zip(parts, w).reduce(0) { $0 + $1.1 * log(max($1.0[c], 1e-12)) } }
         return ConvNet.softmax(logs)
+    }
+
+    /// The filters' and the networks' probabilities combined with the model's weight.
+    public func combined(filters: [Double], convnet: [Double]) -> [Double] {
+        let w = convnetWeight ?? 0.5
+        return Self.combine([filters, convnet], weights: [1 - w, w])
     }
 
     /// The networks' combined probabilities for image files, decoded and

@@ -115,10 +115,24 @@ public struct TrainModel {
         var oof = chosen.oof
         var convnetOutOfFold: [[Double]?] = []
         var convnets: [ConvNet]?
+        var convnetWeight: Double?
         if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide) {
-            convnets = trained.nets
             convnetOutOfFold = trained.outOfFold
-            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p]) } }
+            // The networks' share, by out-of-fold log-loss over all human labels (as the L2
+            // strength is chosen): on few labels they are weak and would only blur the filters.
+            var bestLoss = Double.infinity
+            for w in BuiltinModel.convnetWeights {
+                var loss = 0.0
+                for i in usable.indices {
+                    let p = trained.outOfFold[i].map { BuiltinModel.combine([chosen.oof[i], $0], weights: [1 - w, w]) } ?? chosen.oof[i]
+                    for c in 0..<labels.count { loss -= usable[i].posteriors[c] * log(max(p[c], 1e-12)) }
+                }
+                if loss < bestLoss - 1e-9 { bestLoss = loss; convnetWeight = w }
+            }
+            let w = convnetWeight!
+            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p], weights: [1 - w, w]) } }
+            // A network with no weight is not kept: auto-label would decode every image for nothing.
+            if w > 0 { convnets = trained.nets }
         }
         let priors = ThresholdSearch.labelPriors(usable.map(\.posteriors), classes: labels.count)
         var items: [ThresholdSearch.Item] = []
@@ -148,7 +162,8 @@ public struct TrainModel {
         if labels.count == 2 {
             let positives = validationIndex.map { usable[$0].label == 0 }
             metrics["auc"] = ThresholdSearch.auc(scores: validationIndex.map { oof[$0][0] }, positives: positives)
-            if convnets != nil {
+            if !convnetOutOfFold.isEmpty {
+                metrics["convnet_weight"] = convnetWeight
                 metrics["auc_filters"] = ThresholdSearch.auc(scores: validationIndex.map { chosen.oof[$0][0] }, positives: positives)
                 let scored = validationIndex.filter { convnetOutOfFold[$0] != nil }
                 metrics["auc_convnet"] = ThresholdSearch.auc(scores: scored.map { convnetOutOfFold[$0]![0] },
@@ -167,22 +182,25 @@ public struct TrainModel {
         // The model used for auto-labeling: all labels, weighted by consensus confidence.
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
-        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets))
+        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets,
+                                                            convnetWeight: convnets == nil ? nil : convnetWeight))
         var parameterValues: [String: Any] = [
             "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
             "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
-            "extractor": extractor.version, "sample_weights": "consensus confidence", "model": convnets == nil ? "filters" : "filters+convnet",
+            "extractor": extractor.version, "sample_weights": "consensus confidence", "model": withConvNet ? "filters+convnet" : "filters",
         ]
-        if convnets != nil {
+        if !convnetOutOfFold.isEmpty {
             let settings = ConvNetTraining.Settings()
             parameterValues["convnet"] = [
                 "side": convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
                 "epochs": settings.epochs, "batch_size": settings.batchSize, "max_learning_rate": settings.maxLearningRate,
                 "weight_decay": settings.weightDecay, "version": ConvNetTraining.version, "targets": "consensus posteriors",
+                "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
+                "kept": convnets != nil,
             ]
         }
         let parameters = JSON.text(parameterValues)
-        let algorithm = convnets == nil ? Self.algorithm : Self.algorithm + "+convnet"
+        let algorithm = withConvNet ? Self.algorithm + "+convnet" : Self.algorithm
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
