@@ -16,7 +16,7 @@ final class LearningLoopTests: XCTestCase {
         var truth: [String: String] = [:]
         for i in 0..<400 {
             var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(5000 + i))
-            spec.markScale = 0.2...0.3
+            spec.markScale = 0.12...0.22
             let name = String(format: "p%04d.jpg", i)
             FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
                                            contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
@@ -68,7 +68,7 @@ final class LearningLoopTests: XCTestCase {
             try Row.fetchAll(db, sql: "SELECT i.source, s.label, s.status FROM image_status s JOIN image i ON i.id = s.image_id WHERE s.status = 'machine_labeled'")
         }
         XCTAssertGreaterThan(rows.count, 20, "a good part of the 100 unlabeled images is machine-labeled")
-        XCTAssertLessThan(rows.count, 100 + 1)
+        XCTAssertLessThan(rows.count, 100, "some images are left for humans")
         let correct = rows.filter { truth[($0["source"] as String).components(separatedBy: "/").last!] == $0["label"] as String }.count
         XCTAssertGreaterThanOrEqual(Double(correct) / Double(rows.count), 0.9, "machine labels meet the target")
         // The rest is ranked for humans, least confident first.
