@@ -108,19 +108,21 @@ final class ConvNetTests: XCTestCase {
         XCTAssertGreaterThan(Double(right) / Double(test.count), 0.85, "\(right) of \(test.count) held-out images right")
     }
 
-    /// The filters' and the networks' probabilities combine as a weighted
-    /// geometric mean: for two labels, a weighted mean of the logits.
-    func testCombinationIsAWeightedMeanOfLogits() {
+    /// The filters' and the networks' probabilities combine as a product of
+    /// experts: for two labels, the filters' logit plus w times the networks'.
+    func testCombinationAddsTheNetworksWeightedLogit() {
         let filters = [0.9, 0.1], network = [0.6, 0.4]
         func logit(_ p: [Double]) -> Double { log(p[0] / p[1]) }
         for w in BuiltinModel.convnetWeights {
-            let combined = BuiltinModel.combine([filters, network], weights: [1 - w, w])
+            let combined = BuiltinModel.combine([filters, network], weights: [1, w])
             XCTAssertEqual(combined.reduce(0, +), 1, accuracy: 1e-12)
-            XCTAssertEqual(logit(combined), (1 - w) * logit(filters) + w * logit(network), accuracy: 1e-9)
+            XCTAssertEqual(logit(combined), logit(filters) + w * logit(network), accuracy: 1e-9)
         }
         XCTAssertEqual(BuiltinModel.combine([filters, network], weights: [1, 0])[0], 0.9, accuracy: 1e-12, "weight 0: the filters alone")
+        XCTAssertEqual(logit(BuiltinModel.combine([filters, network])), (logit(filters) + logit(network)) / 2, accuracy: 1e-9,
+                       "no weights: the geometric mean")
         let model = BuiltinModel(standardizer: Standardizer(mean: [], scale: []), regression: SoftmaxRegression(classes: 2, dims: 0, weights: [0, 0], l2: 0),
                                  convnets: nil, convnetWeight: 0.25)
-        XCTAssertEqual(model.combined(filters: filters, convnet: network), BuiltinModel.combine([filters, network], weights: [0.75, 0.25]))
+        XCTAssertEqual(model.combined(filters: filters, convnet: network), BuiltinModel.combine([filters, network], weights: [1, 0.25]))
     }
 }

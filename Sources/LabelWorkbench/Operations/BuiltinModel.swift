@@ -3,9 +3,10 @@ import Foundation
 /// What a built-in model's `weights` BLOB holds, and how it scores an image:
 /// logistic regression on the cached learned-filter features and, for
 /// 'filters+convnet', two convolutional networks (each trained on half of the
-/// human labels) on the pixels. The parts are combined as a weighted
-/// geometric mean of their probabilities (for two labels: a weighted mean of
-/// the logits), the networks' weight chosen by out-of-fold log-loss.
+/// human labels) on the pixels. The parts are combined as a product of
+/// experts: the filters' log-probabilities plus the networks' times a weight
+/// (for two labels: logit = filters' logit + w · networks' logit), w chosen
+/// by out-of-fold log-loss.
 public struct BuiltinModel: Codable, Sendable {
     public static let kinds = ["filters", "filters+convnet"]
     /// The networks' weights `lw train` chooses from.
@@ -28,8 +29,8 @@ public struct BuiltinModel: Codable, Sendable {
         regression.probabilities(standardizer.apply(features))
     }
 
-    /// Normalised geometric mean of probability vectors, weighted (equal
-    /// weights when none are given).
+    /// Normalised weighted product of probability vectors, Π pᵢ^wᵢ (a
+    /// geometric mean when the weights are equal and sum to one, the default).
     public static func combine(_ parts: [[Double]], weights: [Double]? = nil) -> [Double] {
         guard let first = parts.first else { return [] }
         if parts.count == 1 { return first }
@@ -38,10 +39,10 @@ public struct BuiltinModel: Codable, Sendable {
         return ConvNet.softmax(logs)
     }
 
-    /// The filters' and the networks' probabilities combined with the model's weight.
+    /// The filters' and the networks' probabilities combined: the filters'
+    /// log-probabilities plus the networks' times their weight, normalised.
     public func combined(filters: [Double], convnet: [Double]) -> [Double] {
-        let w = convnetWeight ?? 0.5
-        return Self.combine([filters, convnet], weights: [1 - w, w])
+        Self.combine([filters, convnet], weights: [1, convnetWeight ?? 1])
     }
 
     /// The networks' combined probabilities for image files, decoded and
