@@ -6,7 +6,8 @@
 enum ConvKernels {
     /// out[y][x][co] = Σ in[y+dy][x+dx][ci] · w[(dy·3 + dx)·cin + ci][co]
     /// for a padded input of (side + 2)² × cin; out is side² × cout.
-    /// Four output pixels of a row share every loaded weight vector.
+    /// Four output pixels of a row share every loaded weight vector (for each
+    /// kernel row dy, the 3·cin inputs under it are contiguous: one GEMM tile).
     static func conv3x3(_ input: UnsafePointer<Float>, side: Int, cin: Int,
                         _ w: UnsafePointer<Float>, cout: Int, _ out: UnsafeMutablePointer<Float>) {
         let pw = side + 2, run = 3 * cin, rowBytes = cout * 4
@@ -16,32 +17,12 @@ enum ConvKernels {
             while x < side {
                 var co = 0
                 while co + 16 <= cout {
-                    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-                    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+                    var tile = LinearAlgebra.Tile4x16()
                     for dy in 0..<3 {
-                        let a0 = input + ((y + dy) * pw + x) * cin, a1 = a0 + cin, a2 = a1 + cin, a3 = a2 + cin
-                        var offset = (dy * run * cout + co) * 4
-                        for p in 0..<run {
-                            let b0 = wraw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                            let b1 = wraw.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
-                            offset += rowBytes
-                            let x0 = SIMD8<Float>(repeating: a0[p]), x1 = SIMD8<Float>(repeating: a1[p])
-                            let x2 = SIMD8<Float>(repeating: a2[p]), x3 = SIMD8<Float>(repeating: a3[p])
-                            c00 = c00.addingProduct(x0, b0); c01 = c01.addingProduct(x0, b1)
-                            c10 = c10.addingProduct(x1, b0); c11 = c11.addingProduct(x1, b1)
-                            c20 = c20.addingProduct(x2, b0); c21 = c21.addingProduct(x2, b1)
-                            c30 = c30.addingProduct(x3, b0); c31 = c31.addingProduct(x3, b1)
-                        }
+                        let a0 = input + ((y + dy) * pw + x) * cin
+                        tile.accumulate(a0, a0 + cin, a0 + 2 * cin, a0 + 3 * cin, count: run, wraw, offset: (dy * run * cout + co) * 4, rowBytes: rowBytes)
                     }
-                    let base = ((y * side + x) * cout + co) * 4
-                    oraw.storeBytes(of: c00, toByteOffset: base, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c01, toByteOffset: base + 32, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c10, toByteOffset: base + rowBytes, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c11, toByteOffset: base + rowBytes + 32, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c20, toByteOffset: base + 2 * rowBytes, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c21, toByteOffset: base + 2 * rowBytes + 32, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c30, toByteOffset: base + 3 * rowBytes, as: SIMD8<Float>.self)
-                    oraw.storeBytes(of: c31, toByteOffset: base + 3 * rowBytes + 32, as: SIMD8<Float>.self)
+                    tile.store(oraw, offset: ((y * side + x) * cout + co) * 4, rowBytes: rowBytes)
                     co += 16
                 }
                 if co < cout {  // eight channels left

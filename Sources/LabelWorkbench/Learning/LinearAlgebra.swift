@@ -13,33 +13,12 @@ public enum LinearAlgebra {
         let stride = MemoryLayout<Float>.stride
         var i = 0
         while i + 4 <= m {
-            let a0 = a + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
+            let a0 = a + i * k
             var j = 0
             while j + 16 <= n {
-                var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-                var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-                var offset = j * stride
-                let rowBytes = n * stride
-                for p in 0..<k {
-                    let b0 = braw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                    let b1 = braw.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
-                    offset += rowBytes
-                    let x0 = SIMD8<Float>(repeating: a0[p]), x1 = SIMD8<Float>(repeating: a1[p])
-                    let x2 = SIMD8<Float>(repeating: a2[p]), x3 = SIMD8<Float>(repeating: a3[p])
-                    c00 = c00.addingProduct(x0, b0); c01 = c01.addingProduct(x0, b1)
-                    c10 = c10.addingProduct(x1, b0); c11 = c11.addingProduct(x1, b1)
-                    c20 = c20.addingProduct(x2, b0); c21 = c21.addingProduct(x2, b1)
-                    c30 = c30.addingProduct(x3, b0); c31 = c31.addingProduct(x3, b1)
-                }
-                let base = (i * n + j) * stride
-                craw.storeBytes(of: c00, toByteOffset: base, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c01, toByteOffset: base + 32, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c10, toByteOffset: base + rowBytes, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c11, toByteOffset: base + rowBytes + 32, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c20, toByteOffset: base + 2 * rowBytes, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c21, toByteOffset: base + 2 * rowBytes + 32, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c30, toByteOffset: base + 3 * rowBytes, as: SIMD8<Float>.self)
-                craw.storeBytes(of: c31, toByteOffset: base + 3 * rowBytes + 32, as: SIMD8<Float>.self)
+                var tile = Tile4x16()
+                tile.accumulate(a0, a0 + k, a0 + 2 * k, a0 + 3 * k, count: k, braw, offset: j * stride, rowBytes: n * stride)
+                tile.store(craw, offset: (i * n + j) * stride, rowBytes: n * stride)
                 j += 16
             }
             for r in 0..<4 {  // columns left over
@@ -60,6 +39,45 @@ public enum LinearAlgebra {
                 for jj in 0..<n { ci[jj] += x * row[jj] }
             }
             i += 1
+        }
+    }
+
+    /// Four rows of A times sixteen columns of B, accumulated in eight SIMD
+    /// registers: each loaded pair of B vectors serves four rows. The
+    /// micro-kernel of `multiply` and of the network's convolutions.
+    struct Tile4x16 {
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+
+        /// Adds Σₚ aᵣ[p] · B[p][0..<16] for p < count, B's rows rowBytes apart from offset.
+        @inline(__always)
+        mutating func accumulate(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>, _ a3: UnsafePointer<Float>,
+                                 count: Int, _ b: UnsafeRawPointer, offset start: Int, rowBytes: Int) {
+            var offset = start
+            for p in 0..<count {
+                let b0 = b.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let b1 = b.loadUnaligned(fromByteOffset: offset + 32, as: SIMD8<Float>.self)
+                offset += rowBytes
+                let x0 = SIMD8<Float>(repeating: a0[p]), x1 = SIMD8<Float>(repeating: a1[p])
+                let x2 = SIMD8<Float>(repeating: a2[p]), x3 = SIMD8<Float>(repeating: a3[p])
+                c00 = c00.addingProduct(x0, b0); c01 = c01.addingProduct(x0, b1)
+                c10 = c10.addingProduct(x1, b0); c11 = c11.addingProduct(x1, b1)
+                c20 = c20.addingProduct(x2, b0); c21 = c21.addingProduct(x2, b1)
+                c30 = c30.addingProduct(x3, b0); c31 = c31.addingProduct(x3, b1)
+            }
+        }
+
+        /// Writes the four rows of sixteen, rowBytes apart from offset.
+        @inline(__always)
+        func store(_ c: UnsafeMutableRawPointer, offset: Int, rowBytes: Int) {
+            c.storeBytes(of: c00, toByteOffset: offset, as: SIMD8<Float>.self)
+            c.storeBytes(of: c01, toByteOffset: offset + 32, as: SIMD8<Float>.self)
+            c.storeBytes(of: c10, toByteOffset: offset + rowBytes, as: SIMD8<Float>.self)
+            c.storeBytes(of: c11, toByteOffset: offset + rowBytes + 32, as: SIMD8<Float>.self)
+            c.storeBytes(of: c20, toByteOffset: offset + 2 * rowBytes, as: SIMD8<Float>.self)
+            c.storeBytes(of: c21, toByteOffset: offset + 2 * rowBytes + 32, as: SIMD8<Float>.self)
+            c.storeBytes(of: c30, toByteOffset: offset + 3 * rowBytes, as: SIMD8<Float>.self)
+            c.storeBytes(of: c31, toByteOffset: offset + 3 * rowBytes + 32, as: SIMD8<Float>.self)
         }
     }
 
