@@ -84,6 +84,7 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event"), audit)
         let status = try lw.run(["status", "--json"]).stdout
         XCTAssertTrue(status.contains("\"machine_labeled\":\(rows.count)"), status)
-        XCTAssertTrue(try lw.run(["models", "list"]).stdout.contains("builtin"))
+        let models = try lw.run(["models", "list"]).stdout
+        XCTAssertTrue(models.contains("builtin") && models.contains("softmax-regression-l2+convnet"), models)
     }
 }
