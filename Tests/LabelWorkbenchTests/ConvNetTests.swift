@@ -125,4 +125,14 @@ final class ConvNetTests: XCTestCase {
                                  convnets: nil, convnetWeight: 0.25)
         XCTAssertEqual(model.combined(filters: filters, convnet: network), BuiltinModel.combine([filters, network], weights: [1, 0.25]))
     }
+
+    /// A run whose loss has not left chance level is recognised (and retried
+    /// by `lw train` with another seed); one that learned is not.
+    func testARunStuckAtChanceIsRecognised() {
+        XCTAssertTrue(ConvNetTraining.isStuck(loss: 0.69, classes: 2))
+        XCTAssertTrue(ConvNetTraining.isStuck(loss: 0.64, classes: 2))
+        XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.51, classes: 2))
+        XCTAssertTrue(ConvNetTraining.isStuck(loss: .nan, classes: 2), "no loss: nothing was learned")
+        XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.9, classes: 3), "chance for three labels is ln 3 = 1.10")
+    }
 }

@@ -9,7 +9,19 @@ import Foundation
 /// are spread over all cores, layer by layer.
 public struct ConvNetTraining {
     /// Changes whenever training would give a different network from the same data.
-    public static let version = 1
+    public static let version = 2
+
+    /// A run that has not left chance: its loss is still above this share of
+    /// chance level (ln of the label count) after `giveUpEpoch` of its epochs,
+    /// or at the end. On a few hundred images some seeds never find the object
+    /// (the loss sits at ln 2 for all 32 epochs; a run that learns is near 0.5
+    /// by then), so `lw train` tries another seed.
+    public static let stuckShareOfChance = 0.9
+    public static let giveUpShare = 0.4
+
+    public static func isStuck(loss: Double, classes: Int) -> Bool {
+        !(loss <= stuckShareOfChance * log(Double(classes)))
+    }
 
     public struct Settings: Codable, Sendable, Equatable {
         public var epochs = 32
@@ -37,7 +49,14 @@ public struct ConvNetTraining {
     public static func train(_ net: ConvNet, on examples: [Example], settings: Settings,
                              threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                              progress: ((Int, Int) -> Void)? = nil, epochEnded: ((Int, Double) -> Void)? = nil) -> ConvNet {
-        guard !examples.isEmpty else { return net }
+        train(net, on: examples, settings: settings, threads: threads, progress: progress) { epochEnded?($0, $1); return true }.net
+    }
+
+    /// Trains until the epochs are done or `keepGoing(epoch, mean loss)` says
+    /// stop; returns the network and the last epoch's mean loss.
+    public static func train(_ net: ConvNet, on examples: [Example], settings: Settings, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                             progress: ((Int, Int) -> Void)?, keepGoing: (Int, Double) -> Bool) -> (net: ConvNet, loss: Double) {
+        guard !examples.isEmpty else { return (net, .nan) }
         let state = TrainingState(net: net, batchSize: min(settings.batchSize, examples.count), threads: max(1, threads))
         defer { state.release() }
         var rng = SeededGenerator(seed: settings.seed &+ 0x5EED)
@@ -45,6 +64,7 @@ public struct ConvNetTraining {
         let schedule = OneCycle(totalSteps: settings.epochs * stepsPerEpoch, maxRate: settings.maxLearningRate)
         var optimizer = AdamW(count: state.parameterCount, weightDecay: settings.weightDecay)
         var step = 0
+        var lastLoss = Double.nan
         for epoch in 0..<settings.epochs {
             var epochLoss = 0.0
             var order = Array(examples.indices)
@@ -61,9 +81,10 @@ public struct ConvNetTraining {
                 start += settings.batchSize
                 progress?(step, schedule.totalSteps)
             }
-            epochEnded?(epoch, epochLoss / Double(examples.count))
+            lastLoss = epochLoss / Double(examples.count)
+            if !keepGoing(epoch, lastLoss) { break }
         }
-        return state.net()
+        return (state.net(), lastLoss)
     }
 
     /// The weighted mean loss of a batch and its gradient with respect to the

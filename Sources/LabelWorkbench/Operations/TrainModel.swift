@@ -116,8 +116,10 @@ public struct TrainModel {
         var convnetOutOfFold: [[Double]?] = []
         var convnets: [ConvNet]?
         var convnetWeight: Double?
+        var convnetAttempts: [Int] = []
         if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide) {
             convnetOutOfFold = trained.outOfFold
+            convnetAttempts = trained.attempts
             // The networks' weight, by out-of-fold log-loss over all human labels (as the L2
             // strength is chosen). The filters keep their full weight: with weights summing to
             // one, log-loss preferred a useless network, whose near-0.5 scores only tempered
@@ -198,7 +200,7 @@ public struct TrainModel {
                 "epochs": settings.epochs, "batch_size": settings.batchSize, "max_learning_rate": settings.maxLearningRate,
                 "weight_decay": settings.weightDecay, "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
-                "kept": convnets != nil,
+                "kept": convnets != nil, "seeds_tried": convnetAttempts,
             ]
         }
         let parameters = JSON.text(parameterValues)
@@ -228,7 +230,7 @@ public struct TrainModel {
     /// Two networks, each trained on one half of the human labels and scoring
     /// the other half (halves by the image's random rank, so an image stays in
     /// its half across rounds). nil when a half has too few readable images.
-    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> (nets: [ConvNet], outOfFold: [[Double]?])? {
+    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> (nets: [ConvNet], outOfFold: [[Double]?], attempts: [Int])? {
         let paths: [Int64: String] = try store.pool.read { db in
             var out: [Int64: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { out[row[0]] = row[1] }
@@ -246,22 +248,38 @@ public struct TrainModel {
         let total = examples.reduce(0) { $0 + settings.epochs * (($1.count + settings.batchSize - 1) / settings.batchSize) }
         progress?.start("train convnet", total: total)
         var nets: [ConvNet] = []
+        var attempts: [Int] = []
+        let giveUpEpoch = Int(Double(settings.epochs) * ConvNetTraining.giveUpShare)
         for h in 0..<2 {
-            settings.seed = UInt64(h)
-            var done = 0
-            let progress = self.progress
-            nets.append(ConvNetTraining.train(ConvNet(side: side, classes: classes, seed: UInt64(100 + h)), on: examples[h], settings: settings) { step, _ in
-                progress?.advance(by: step - done)
-                done = step
-            })
+            // A run that never leaves chance is abandoned early and retried with another seed.
+            var result: (net: ConvNet, loss: Double)?
+            var attempt = 0
+            while attempt < Self.convnetAttempts && (result == nil || ConvNetTraining.isStuck(loss: result!.loss, classes: classes)) {
+                settings.seed = UInt64(h + 2 * attempt)
+                var done = 0
+                let progress = self.progress
+                result = ConvNetTraining.train(ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt)), on: examples[h],
+                                               settings: settings, progress: { step, _ in
+                                                   progress?.advance(by: step - done)
+                                                   done = step
+                                               }, keepGoing: { epoch, loss in
+                                                   epoch + 1 < giveUpEpoch || !ConvNetTraining.isStuck(loss: loss, classes: classes)
+                                               })
+                attempt += 1
+            }
+            nets.append(result!.net)
+            attempts.append(attempt)
         }
         progress?.finish()
         let inference = nets.map(ConvNet.Inference.init)
         let outOfFold: [[Double]?] = parallelMap(Array(usable.indices)) { i in
             inputs[i].map { inference[1 - halves[i]].probabilities(letterboxed: $0) }
         }
-        return (nets, outOfFold)
+        return (nets, outOfFold, attempts)
     }
+
+    /// Seeds tried per network before keeping one that did not learn (its weight will be 0).
+    static let convnetAttempts = 3
 
     /// Which network trains on an image: a bit of its random rank other than
     /// the ones its fold uses.
