@@ -134,5 +134,8 @@ final class ConvNetTests: XCTestCase {
         XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.51, classes: 2))
         XCTAssertTrue(ConvNetTraining.isStuck(loss: .nan, classes: 2), "no loss: nothing was learned")
         XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.9, classes: 3), "chance for three labels is ln 3 = 1.10")
+        // Early on, only a loss still at chance gives up: a run at 0.63 after 60% of its epochs was learning.
+        XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.63, classes: 2, shareOfChance: ConvNetTraining.giveUpShareOfChance))
+        XCTAssertTrue(ConvNetTraining.isStuck(loss: 0.69, classes: 2, shareOfChance: ConvNetTraining.giveUpShareOfChance))
     }
 }

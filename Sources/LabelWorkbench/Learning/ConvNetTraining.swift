@@ -11,16 +11,19 @@ public struct ConvNetTraining {
     /// Changes whenever training would give a different network from the same data.
     public static let version = 2
 
-    /// A run that has not left chance: its loss is still above this share of
-    /// chance level (ln of the label count) after `giveUpEpoch` of its epochs,
-    /// or at the end. On a few hundred images some seeds never find the object
-    /// (the loss sits at ln 2 for all 32 epochs; a run that learns is near 0.5
-    /// by then), so `lw train` tries another seed.
+    /// A run that has not left chance: its final loss is still above this
+    /// share of chance level (ln of the label count). On a few hundred images
+    /// some seeds never find the object (the loss sits at ln 2 for all 32
+    /// epochs; a run that learns ends near 0.5), so `lw train` tries another
+    /// seed. Some runs that learn stay at chance for 40% of their epochs, so a
+    /// run is abandoned early only after `giveUpShare` of them, and only while
+    /// its loss is above `giveUpShareOfChance` of chance.
     public static let stuckShareOfChance = 0.9
-    public static let giveUpShare = 0.4
+    public static let giveUpShare = 0.6
+    public static let giveUpShareOfChance = 0.97
 
-    public static func isStuck(loss: Double, classes: Int) -> Bool {
-        !(loss <= stuckShareOfChance * log(Double(classes)))
+    public static func isStuck(loss: Double, classes: Int, shareOfChance: Double = stuckShareOfChance) -> Bool {
+        !(loss <= shareOfChance * log(Double(classes)))
     }
 
     public struct Settings: Codable, Sendable, Equatable {

@@ -263,7 +263,8 @@ public struct TrainModel {
                                                    progress?.advance(by: step - done)
                                                    done = step
                                                }, keepGoing: { epoch, loss in
-                                                   epoch + 1 < giveUpEpoch || !ConvNetTraining.isStuck(loss: loss, classes: classes)
+                                                   epoch + 1 < giveUpEpoch
+                                                       || !ConvNetTraining.isStuck(loss: loss, classes: classes, shareOfChance: ConvNetTraining.giveUpShareOfChance)
                                                })
                 attempt += 1
             }
