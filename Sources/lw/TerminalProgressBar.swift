@@ -33,12 +33,12 @@ final class TerminalProgressBar: ProgressReporter, @unchecked Sendable {
         guard force || now.timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = now
         let width = 30
-        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1  // a run that does more than announced must not crash the bar
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let elapsed = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(done) / elapsed
-        let eta = rate > 0 ? Int(Double(total - done) / rate) : 0
+        let eta = rate > 0 ? Int(Double(max(0, total - done)) / rate) : 0
         let line = "\r\(title)  [\(bar)]  \(done.grouped)/\(total.grouped)  \(Int(rate))/s  eta \(eta)s\u{1B}[K"
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -86,8 +86,7 @@ final class ConvNetTests: XCTestCase {
             range.map { i in
                 var spec = SyntheticImages.Spec(width: 64, height: 48, withMark: i % 2 == 0, seed: UInt64(500 + i))
                 spec.markScale = 0.25...0.35
-                let shape = ConvNet(side: 64, channels: [8, 8, 16], classes: 2, seed: 0)
-                return .init(image: shape.letterbox(SyntheticImages.render(spec)), target: i % 2 == 0 ? [1, 0] : [0, 1])
+                return .init(image: Resize.fit(SyntheticImages.render(spec), maxWidth: 64, maxHeight: 64), target: i % 2 == 0 ? [1, 0] : [0, 1])
             }
         }
         let train = examples(0..<160), test = examples(1000..<1080)

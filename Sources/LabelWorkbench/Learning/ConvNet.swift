@@ -92,20 +92,6 @@ public struct ConvNet: Codable, Sendable, Equatable {
         channels.indices.reduce(0) { $0 + weights[$1].count + 4 * channels[$1] } + headWeights.count + classes - 1
     }
 
-    /// The image, scaled so its longer side is `side` (box filter), as the
-    /// network's letterboxed input.
-    public func letterbox(_ image: RGBImage) -> RGBImage {
-        let scale = Double(side) / Double(max(image.width, image.height))
-        let w = min(side, max(1, Int((Double(image.width) * scale).rounded())))
-        let h = min(side, max(1, Int((Double(image.height) * scale).rounded())))
-        return Resize.area(image, width: w, height: h)
-    }
-
-    /// Class probabilities of an image already letterboxed (`letterbox`).
-    public func probabilities(letterboxed image: RGBImage) -> [Double] {
-        Inference(self).probabilities(letterboxed: image)
-    }
-
     /// The network with batch norm folded into the convolutions, for prediction.
     public struct Inference: Sendable {
         let net: ConvNet

@@ -36,7 +36,8 @@ public struct ConvNetTraining {
         public init() {}
     }
 
-    /// One training image: letterboxed (`ConvNet.letterbox`), its target
+    /// One training image: at most `side` pixels on its longer side (as
+    /// `FeatureExtractor.prepare` scales it), its target
     /// distribution over the labels, and its weight in the loss.
     public struct Example: Sendable {
         public var image: RGBImage
@@ -49,10 +50,10 @@ public struct ConvNetTraining {
         }
     }
 
+    /// Trains for all the epochs.
     public static func train(_ net: ConvNet, on examples: [Example], settings: Settings,
-                             threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             progress: ((Int, Int) -> Void)? = nil, epochEnded: ((Int, Double) -> Void)? = nil) -> ConvNet {
-        train(net, on: examples, settings: settings, threads: threads, progress: progress) { epochEnded?($0, $1); return true }.net
+                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> ConvNet {
+        train(net, on: examples, settings: settings, threads: threads, progress: nil) { _, _ in true }.net
     }
 
     /// Trains until the epochs are done or `keepGoing(epoch, mean loss)` says

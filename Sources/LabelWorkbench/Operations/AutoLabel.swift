@@ -63,9 +63,7 @@ public struct AutoLabel {
             }
             if builtin.convnets != nil {
                 // The networks read the pixels: decoded and scored in chunks, so memory stays flat.
-                let paths = try store.pool.read { db in
-                    Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, path FROM image").map { ($0[0] as Int64, $0[1] as String) })
-                }
+                let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
                 let ids = probabilities.keys.sorted()
                 progress?.start("convnet", total: ids.count)
                 for start in stride(from: 0, to: ids.count, by: 512) {

@@ -51,18 +51,15 @@ public struct BuiltinModel: Codable, Sendable {
         guard let nets = convnets, let side = nets.first?.side else { return paths.map { _ in nil } }
         let inference = nets.map(ConvNet.Inference.init)
         return parallelMap(paths) { path in
-            guard let bytes = try? FileReader.readAll(path),
-                  let image = try? bytes.withUnsafeBytes({ try FeatureExtractor.prepare($0, sides: [side]) }).first else { return nil }
-            return BuiltinModel.combine(inference.map { $0.probabilities(letterboxed: image) })
+            BuiltinModel.convnetInput(path, side: side).map { image in BuiltinModel.combine(inference.map { $0.probabilities(letterboxed: image) }) }
         }
     }
 
-    /// The networks' input for image files: decoded on every core, scaled so
-    /// the longer side is `side`. nil where a file cannot be read or decoded.
-    static func convnetInputs(paths: [String], side: Int) -> [RGBImage?] {
-        parallelMap(paths) { path in
-            guard let bytes = try? FileReader.readAll(path) else { return nil }
-            return try? bytes.withUnsafeBytes { try FeatureExtractor.prepare($0, sides: [side]) }.first
-        }
+    /// The networks' input for an image file: decoded and scaled so the longer
+    /// side is `side`, as the feature extractor prepares it. nil where the file
+    /// cannot be read or decoded.
+    static func convnetInput(_ path: String, side: Int) -> RGBImage? {
+        guard let bytes = try? FileReader.readAll(path) else { return nil }
+        return try? bytes.withUnsafeBytes { try FeatureExtractor.prepare($0, sides: [side]) }.first
     }
 }

@@ -66,8 +66,7 @@ public enum FeatureCache {
                                       progress: ProgressReporter?, batchSize: Int = 64) throws -> [Int64] {
         let missing: [(Int64, String)] = try store.pool.read { db in
             let cached = Set(try Int64.fetchAll(db, sql: "SELECT image_id FROM image_feature WHERE extractor_id = ?", arguments: [extractorId]))
-            var paths: [Int64: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { paths[row[0]] = row[1] }
+            let paths = try imagePaths(db)
             return imageIds.filter { !cached.contains($0) }.compactMap { id in paths[id].map { (id, $0) } }
         }
         if missing.isEmpty { return [] }
@@ -90,6 +89,13 @@ public enum FeatureCache {
         }
         progress?.finish()
         return unreadable
+    }
+
+    /// Every image's local file, by image id.
+    static func imagePaths(_ db: Database) throws -> [Int64: String] {
+        var paths: [Int64: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { paths[row[0]] = row[1] }
+        return paths
     }
 
     public static func load(_ db: Database, extractorId: Int64, imageIds: [Int64]? = nil) throws -> [Int64: [Float]] {

@@ -231,12 +231,8 @@ public struct TrainModel {
     /// the other half (halves by the image's random rank, so an image stays in
     /// its half across rounds). nil when a half has too few readable images.
     private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> (nets: [ConvNet], outOfFold: [[Double]?], attempts: [Int])? {
-        let paths: [Int64: String] = try store.pool.read { db in
-            var out: [Int64: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { out[row[0]] = row[1] }
-            return out
-        }
-        let inputs = BuiltinModel.convnetInputs(paths: usable.map { paths[$0.imageId] ?? "" }, side: side)
+        let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
+        let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }
         let halves = usable.map { Self.half($0.randomRank) }
         let examples = (0..<2).map { h in
             usable.indices.filter { halves[$0] == h && inputs[$0] != nil }.map {
@@ -245,8 +241,6 @@ public struct TrainModel {
         }
         guard examples.allSatisfy({ $0.count >= 2 }) else { return nil }
         var settings = ConvNetTraining.Settings()
-        let total = examples.reduce(0) { $0 + settings.epochs * (($1.count + settings.batchSize - 1) / settings.batchSize) }
-        progress?.start("train convnet", total: total)
         var nets: [ConvNet] = []
         var attempts: [Int] = []
         let giveUpEpoch = Int(Double(settings.epochs) * ConvNetTraining.giveUpShare)
@@ -258,6 +252,9 @@ public struct TrainModel {
                 settings.seed = UInt64(h + 2 * attempt)
                 var done = 0
                 let progress = self.progress
+                // One bar per run: a retried seed is a new run, not more of the old one.
+                progress?.start("train network \(h + 1) of 2, seed \(attempt + 1)",
+                                total: settings.epochs * ((examples[h].count + settings.batchSize - 1) / settings.batchSize))
                 result = ConvNetTraining.train(ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt)), on: examples[h],
                                                settings: settings, progress: { step, _ in
                                                    progress?.advance(by: step - done)
@@ -266,12 +263,12 @@ public struct TrainModel {
                                                    epoch + 1 < giveUpEpoch
                                                        || !ConvNetTraining.isStuck(loss: loss, classes: classes, shareOfChance: ConvNetTraining.giveUpShareOfChance)
                                                })
+                progress?.finish()
                 attempt += 1
             }
             nets.append(result!.net)
             attempts.append(attempt)
         }
-        progress?.finish()
         let inference = nets.map(ConvNet.Inference.init)
         let outOfFold: [[Double]?] = parallelMap(Array(usable.indices)) { i in
             inputs[i].map { inference[1 - halves[i]].probabilities(letterboxed: $0) }
