@@ -9,9 +9,10 @@ import Foundation
 /// means "none of the others found" — list the label of absence last
 /// (logo,no_logo). With a map for it too, the network learned nothing on
 /// 400 benchmark images with two of three seeds: the absence map's gradient
-/// at random background positions drowned the search for the logo. The image is letterboxed: scaled so its longer side
-/// is `side`, placed at the top-left of a side × side canvas of mid-grey.
-/// About 80 M multiply-adds per image at 256 px.
+/// at random background positions drowned the search for the logo.
+/// The image is letterboxed: scaled so its longer side is `side`, placed at
+/// the top-left of a side × side canvas of mid-grey. About 80 M multiply-adds
+/// per image at 256 px.
 public struct ConvNet: Codable, Sendable, Equatable {
     public static let defaultChannels = [8, 16, 32, 64, 64]
     public static let batchNormEpsilon: Float = 1e-5
