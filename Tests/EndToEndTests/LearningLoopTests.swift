@@ -16,7 +16,7 @@ final class LearningLoopTests: XCTestCase {
         var truth: [String: String] = [:]
         for i in 0..<400 {
             var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(5000 + i))
-            spec.markScale = 0.12...0.22
+            spec.markScale = 0.04...0.22  // the smallest marks are a pixel or two at 64 px: left for humans
             let name = String(format: "p%04d.jpg", i)
             FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
                                            contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
@@ -54,7 +54,7 @@ final class LearningLoopTests: XCTestCase {
             UNION ALL SELECT json_extract(metrics, '$.auc') FROM model
             """)
         XCTAssertEqual(aucs.count, 3)
-        XCTAssertTrue(aucs.allSatisfy { $0 > 0.8 && $0 <= 1 }, "filters, network and combined rank the mark well: \(aucs)")
+        XCTAssertTrue(aucs.allSatisfy { $0 > 0.7 && $0 <= 1 }, "filters, network and combined rank the mark (chance: 0.5): \(aucs)")
         XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
         let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
         XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
@@ -86,5 +86,31 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertTrue(status.contains("\"machine_labeled\":\(rows.count)"), status)
         let models = try lw.run(["models", "list"]).stdout
         XCTAssertTrue(models.contains("builtin") && models.contains("softmax-regression-l2+convnet"), models)
+
+        // More labels: the next networks continue the first model's, in fewer epochs.
+        func addVotes(_ names: ArraySlice<String>, file: String) throws {
+            let lines = names.map { "ann1,\($0),\(truth[$0]!)\nann2,\($0),\(truth[$0]!)\n" }.joined()
+            try ("worker,source,label\n" + lines).write(to: lw.directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
+            XCTAssertEqual(try lw.run(["votes", "import", file]).status, 0)
+        }
+        let unlabeled = truth.keys.sorted().suffix(100)
+        try addVotes(unlabeled.prefix(20), file: "more.csv")
+        let second = try lw.run(["train"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let start: [Int] = try lw.query("SELECT coalesce(json_extract(parameters, '$.convnet.warm_start_model'), 0) FROM model ORDER BY id")
+        XCTAssertEqual(start, [0, 1], "the first networks start from random weights, the second from model 1's")
+        let epochs: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.epochs') FROM model ORDER BY id")
+        XCTAssertEqual(epochs.last, "[16,16]", "a network that continues trains 16 epochs: \(epochs)")
+
+        // The photos moved away after their features were cached: the networks have no pixels to learn
+        // from, so the next model is the filters alone, and says so.
+        try FileManager.default.moveItem(at: dir, to: lw.directory.appendingPathComponent("moved"))
+        try addVotes(unlabeled.dropFirst(20).prefix(20), file: "more2.csv")
+        let filtersOnly = try lw.run(["train"])
+        XCTAssertEqual(filtersOnly.status, 0, filtersOnly.stderr)
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model ORDER BY id") as [String],
+                       ["softmax-regression-l2+convnet", "softmax-regression-l2+convnet", "softmax-regression-l2"])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.skipped') IS NOT NULL FROM model ORDER BY id") as [Bool],
+                       [false, false, true])
     }
 }

@@ -61,7 +61,7 @@ public struct AutoLabel {
                 try FeatureCache.forEachVector(db, extractorId: extractorId, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
                 return scored
             }
-            if builtin.convnets != nil {
+            if builtin.scoresWithConvnets {
                 // The networks read the pixels: decoded and scored in chunks, so memory stays flat.
                 let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
                 let ids = probabilities.keys.sorted()

@@ -24,6 +24,10 @@ public struct BuiltinModel: Codable, Sendable {
         self.convnetWeight = convnetWeight
     }
 
+    /// Whether auto-label scores with the networks: they are kept even at
+    /// weight 0, as the next round's starting point.
+    public var scoresWithConvnets: Bool { convnets != nil && (convnetWeight ?? 1) > 0 }
+
     /// The learned-filter part's probabilities.
     public func probabilities(_ features: [Float]) -> [Double] {
         regression.probabilities(standardizer.apply(features))

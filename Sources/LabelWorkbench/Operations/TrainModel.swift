@@ -116,10 +116,10 @@ public struct TrainModel {
         var convnetOutOfFold: [[Double]?] = []
         var convnets: [ConvNet]?
         var convnetWeight: Double?
-        var convnetAttempts: [Int] = []
+        var convnetRuns: TrainedConvNets?
         if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide) {
             convnetOutOfFold = trained.outOfFold
-            convnetAttempts = trained.attempts
+            convnetRuns = trained
             // The networks' weight, by out-of-fold log-loss over all human labels (as the L2
             // strength is chosen). The filters keep their full weight: with weights summing to
             // one, log-loss preferred a useless network, whose near-0.5 scores only tempered
@@ -135,8 +135,9 @@ public struct TrainModel {
             }
             let w = convnetWeight!
             for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p], weights: [1, w]) } }
-            // A network with no weight is not kept: auto-label would decode every image for nothing.
-            if w > 0 { convnets = trained.nets }
+            // Kept even with no weight: the next round's networks start from them
+            // (auto-label skips networks of weight 0).
+            convnets = trained.nets
         }
         let priors = ThresholdSearch.labelPriors(usable.map(\.posteriors), classes: labels.count)
         var items: [ThresholdSearch.Item] = []
@@ -187,24 +188,29 @@ public struct TrainModel {
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
         let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets,
-                                                            convnetWeight: convnets == nil ? nil : convnetWeight))
+                                                            convnetWeight: convnetWeight))
         var parameterValues: [String: Any] = [
             "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
             "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
             "extractor": extractor.version, "sample_weights": "consensus confidence", "model": withConvNet ? "filters+convnet" : "filters",
         ]
-        if !convnetOutOfFold.isEmpty {
+        if withConvNet && convnetOutOfFold.isEmpty {
+            parameterValues["convnet"] = ["skipped": "a half of the human labels has fewer than 2 readable images"]
+        } else if let runs = convnetRuns {
             let settings = ConvNetTraining.Settings()
             parameterValues["convnet"] = [
                 "side": convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
-                "epochs": settings.epochs, "batch_size": settings.batchSize, "max_learning_rate": settings.maxLearningRate,
-                "weight_decay": settings.weightDecay, "version": ConvNetTraining.version, "targets": "consensus posteriors",
+                "warm_start_model": runs.warmStartModel as Any, "epochs": runs.epochs,
+                "minimum_image_steps": ConvNetTraining.Settings.minimumImageSteps, "batch_size": settings.batchSize,
+                "max_learning_rate": settings.maxLearningRate, "weight_decay": settings.weightDecay,
+                "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
-                "kept": convnets != nil, "seeds_tried": convnetAttempts,
+                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": runs.attempts,
             ]
         }
         let parameters = JSON.text(parameterValues)
-        let algorithm = withConvNet ? Self.algorithm + "+convnet" : Self.algorithm
+        // Says what was trained: a half with fewer than two readable images leaves the filters alone.
+        let algorithm = convnetOutOfFold.isEmpty ? Self.algorithm : Self.algorithm + "+convnet"
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
@@ -229,8 +235,11 @@ public struct TrainModel {
 
     /// Two networks, each trained on one half of the human labels and scoring
     /// the other half (halves by the image's random rank, so an image stays in
-    /// its half across rounds). nil when a half has too few readable images.
-    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> (nets: [ConvNet], outOfFold: [[Double]?], attempts: [Int])? {
+    /// its half across rounds). Each starts from the previous model's network
+    /// of its half when there is one (it saw only images of that half, so the
+    /// out-of-fold scores stay honest) and otherwise from random weights. nil
+    /// when a half has too few readable images.
+    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> TrainedConvNets? {
         let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
         let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }
         let halves = usable.map { Self.half($0.randomRank) }
@@ -240,40 +249,76 @@ public struct TrainModel {
             }
         }
         guard examples.allSatisfy({ $0.count >= 2 }) else { return nil }
-        var settings = ConvNetTraining.Settings()
-        var nets: [ConvNet] = []
-        var attempts: [Int] = []
-        let giveUpEpoch = Int(Double(settings.epochs) * ConvNetTraining.giveUpShare)
+        let previous = try previousConvNets(side: side, classes: classes)
+        var trained = TrainedConvNets(warmStartModel: previous?.modelId)
         for h in 0..<2 {
-            // A run that never leaves chance is abandoned early and retried with another seed.
+            // The first run continues the previous network; a run that never leaves chance is
+            // abandoned early and retried from random weights with another seed.
             var result: (net: ConvNet, loss: Double)?
             var attempt = 0
+            var settings = ConvNetTraining.Settings()
             while attempt < Self.convnetAttempts && (result == nil || ConvNetTraining.isStuck(loss: result!.loss, classes: classes)) {
+                let start: ConvNet
+                let what: String
+                if attempt == 0, let previous {
+                    start = previous.nets[h]
+                    settings.epochs = ConvNetTraining.Settings.warmStartEpochs
+                    what = "from model \(previous.modelId)"
+                } else {
+                    start = ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt))
+                    settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples[h].count)
+                    what = "seed \(attempt + 1)"
+                }
                 settings.seed = UInt64(h + 2 * attempt)
-                var done = 0
-                let progress = self.progress
-                // One bar per run: a retried seed is a new run, not more of the old one.
-                progress?.start("train network \(h + 1) of 2, seed \(attempt + 1)",
-                                total: settings.epochs * ((examples[h].count + settings.batchSize - 1) / settings.batchSize))
-                result = ConvNetTraining.train(ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt)), on: examples[h],
-                                               settings: settings, progress: { step, _ in
-                                                   progress?.advance(by: step - done)
-                                                   done = step
-                                               }, keepGoing: { epoch, loss in
-                                                   epoch + 1 < giveUpEpoch
-                                                       || !ConvNetTraining.isStuck(loss: loss, classes: classes, shareOfChance: ConvNetTraining.giveUpShareOfChance)
-                                               })
-                progress?.finish()
+                result = train(start, on: examples[h], settings: settings, classes: classes, title: "train network \(h + 1) of 2, \(what)")
                 attempt += 1
             }
-            nets.append(result!.net)
-            attempts.append(attempt)
+            trained.nets.append(result!.net)
+            trained.attempts.append(attempt)
+            trained.epochs.append(settings.epochs)
         }
-        let inference = nets.map(ConvNet.Inference.init)
-        let outOfFold: [[Double]?] = parallelMap(Array(usable.indices)) { i in
+        let inference = trained.nets.map(ConvNet.Inference.init)
+        trained.outOfFold = parallelMap(Array(usable.indices)) { i in
             inputs[i].map { inference[1 - halves[i]].probabilities(letterboxed: $0) }
         }
-        return (nets, outOfFold, attempts)
+        return trained
+    }
+
+    struct TrainedConvNets {
+        var warmStartModel: Int64?
+        var nets: [ConvNet] = []
+        var outOfFold: [[Double]?] = []
+        /// Runs per network (a retried seed is a new run) and the kept run's epochs.
+        var attempts: [Int] = []
+        var epochs: [Int] = []
+    }
+
+    /// One training run with its progress bar, given up early when it stays at chance.
+    private func train(_ start: ConvNet, on examples: [ConvNetTraining.Example], settings: ConvNetTraining.Settings,
+                       classes: Int, title: String) -> (net: ConvNet, loss: Double) {
+        let giveUpEpoch = Int(Double(settings.epochs) * ConvNetTraining.giveUpShare)
+        var done = 0
+        let progress = self.progress
+        // One bar per run: a retried seed is a new run, not more of the old one.
+        progress?.start(title, total: settings.epochs * ((examples.count + settings.batchSize - 1) / settings.batchSize))
+        defer { progress?.finish() }
+        return ConvNetTraining.train(start, on: examples, settings: settings, progress: { step, _ in
+            progress?.advance(by: step - done)
+            done = step
+        }, keepGoing: { epoch, loss in
+            epoch + 1 < giveUpEpoch || !ConvNetTraining.isStuck(loss: loss, classes: classes, shareOfChance: ConvNetTraining.giveUpShareOfChance)
+        })
+    }
+
+    /// The latest built-in model's networks, when they fit this job's
+    /// network (same side, labels and layers): where this round's start.
+    private func previousConvNets(side: Int, classes: Int) throws -> (modelId: Int64, nets: [ConvNet])? {
+        guard let row = try store.pool.read({ db in
+            try Row.fetchOne(db, sql: "SELECT id, weights FROM model WHERE kind = 'builtin' AND algorithm LIKE '%+convnet' ORDER BY id DESC LIMIT 1")
+        }), let weights: Data = row["weights"], let nets = (try? JSONDecoder().decode(BuiltinModel.self, from: weights))?.convnets,
+              nets.count == 2, nets.allSatisfy({ $0.side == side && $0.classes == classes && $0.channels == ConvNet.defaultChannels })
+        else { return nil }
+        return (row["id"], nets)
     }
 
     /// Seeds tried per network before keeping one that did not learn (its weight will be 0).
