@@ -311,7 +311,7 @@ public struct TrainModel {
     }
 
     /// The latest built-in model's networks, when they fit this job's
-    /// network (same side, labels and layers): where this round's start.
+    /// network (same side, labels and layers): where this round's networks start.
     private func previousConvNets(side: Int, classes: Int) throws -> (modelId: Int64, nets: [ConvNet])? {
         guard let row = try store.pool.read({ db in
             try Row.fetchOne(db, sql: "SELECT id, weights FROM model WHERE kind = 'builtin' AND algorithm LIKE '%+convnet' ORDER BY id DESC LIMIT 1")
@@ -321,7 +321,7 @@ public struct TrainModel {
         return (row["id"], nets)
     }
 
-    /// Seeds tried per network before keeping one that did not learn (its weight will be 0).
+    /// Runs per network (the first may continue the previous model's) before keeping one that did not learn (its weight will be 0).
     static let convnetAttempts = 3
 
     /// Which network trains on an image: a bit of its random rank other than
