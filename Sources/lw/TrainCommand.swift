@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
             func f(_ key: String) -> String { s.metrics[key].map { String(format: "%.3f", $0) } ?? "-" }
             Console.out("model \(s.modelId): \(s.trainingSize) human labels, \(s.validationSize) random ones validate out of fold; " +
                         "validation accuracy \(f("accuracy")), AUC \(f("auc"))" +
-                        (s.metrics["auc_convnet"] != nil ? " (filters \(f("auc_filters")), network \(f("auc_convnet")))" : "") +
+                        (s.metrics["auc_convnet"] != nil ? " (filters \(f("auc_filters")), network \(f("auc_convnet")) with weight \(f("convnet_weight")))" : "") +
                         ", calibration error \(f("calibration_error"))")
             if s.threshold != nil {
                 let each = s.classThresholds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map { String(format: "%.4f", $0) } ?? "none")" }.joined(separator: ", ")
