@@ -125,6 +125,20 @@ final class ConvNetTests: XCTestCase {
         XCTAssertEqual(model.combined(filters: filters, convnet: network), BuiltinModel.combine([filters, network], weights: [1, 0.25]))
     }
 
+    /// A network from random weights gets 32 epochs, more on a small set (at
+    /// least `minimumImageSteps` image-steps); the cost stays bounded.
+    func testASmallSetGetsMoreEpochs() {
+        XCTAssertEqual(ConvNetTraining.Settings.epochsFromScratch(examples: 200), 96)
+        XCTAssertEqual(ConvNetTraining.Settings.epochsFromScratch(examples: 250), 77, "rounded up")
+        XCTAssertEqual(ConvNetTraining.Settings.epochsFromScratch(examples: 600), 32)
+        XCTAssertEqual(ConvNetTraining.Settings.epochsFromScratch(examples: 5_000), 32, "never fewer than 32")
+        XCTAssertEqual(ConvNetTraining.Settings.epochsFromScratch(examples: 0), ConvNetTraining.Settings.minimumImageSteps, "no division by zero")
+        for n in [2, 37, 200, 599] {
+            let steps = n * ConvNetTraining.Settings.epochsFromScratch(examples: n)
+            XCTAssertTrue(steps >= ConvNetTraining.Settings.minimumImageSteps && steps < ConvNetTraining.Settings.minimumImageSteps + n, "\(n): \(steps)")
+        }
+    }
+
     /// A run whose loss has not left chance level is recognised (and retried
     /// by `lw train` with another seed); one that learned is not.
     func testARunStuckAtChanceIsRecognised() {

@@ -196,16 +196,16 @@ public struct TrainModel {
         ]
         if withConvNet && convnetOutOfFold.isEmpty {
             parameterValues["convnet"] = ["skipped": "a half of the human labels has fewer than 2 readable images"]
-        } else if let runs = convnetRuns {
+        } else if let trained = convnetRuns {
             let settings = ConvNetTraining.Settings()
             parameterValues["convnet"] = [
                 "side": convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
-                "warm_start_model": runs.warmStartModel as Any, "epochs": runs.epochs,
+                "warm_start_model": trained.warmStartModel as Any, "epochs": trained.epochs,
                 "minimum_image_steps": ConvNetTraining.Settings.minimumImageSteps, "batch_size": settings.batchSize,
                 "max_learning_rate": settings.maxLearningRate, "weight_decay": settings.weightDecay,
                 "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
-                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": runs.attempts,
+                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.runs,
             ]
         }
         let parameters = JSON.text(parameterValues)
@@ -270,11 +270,11 @@ public struct TrainModel {
                     what = "seed \(attempt + 1)"
                 }
                 settings.seed = UInt64(h + 2 * attempt)
-                result = train(start, on: examples[h], settings: settings, classes: classes, title: "train network \(h + 1) of 2, \(what)")
+                result = runNetwork(start, on: examples[h], settings: settings, classes: classes, title: "train network \(h + 1) of 2, \(what)")
                 attempt += 1
             }
             trained.nets.append(result!.net)
-            trained.attempts.append(attempt)
+            trained.runs.append(attempt)
             trained.epochs.append(settings.epochs)
         }
         let inference = trained.nets.map(ConvNet.Inference.init)
@@ -289,12 +289,12 @@ public struct TrainModel {
         var nets: [ConvNet] = []
         var outOfFold: [[Double]?] = []
         /// Runs per network (a retried seed is a new run) and the kept run's epochs.
-        var attempts: [Int] = []
+        var runs: [Int] = []
         var epochs: [Int] = []
     }
 
     /// One training run with its progress bar, given up early when it stays at chance.
-    private func train(_ start: ConvNet, on examples: [ConvNetTraining.Example], settings: ConvNetTraining.Settings,
+    private func runNetwork(_ start: ConvNet, on examples: [ConvNetTraining.Example], settings: ConvNetTraining.Settings,
                        classes: Int, title: String) -> (net: ConvNet, loss: Double) {
         let giveUpEpoch = Int(Double(settings.epochs) * ConvNetTraining.giveUpShare)
         var done = 0
