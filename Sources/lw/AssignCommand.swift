@@ -13,9 +13,11 @@ struct AssignCommand: ParsableCommand {
             --limit caps the images with open assignments (those already in progress
             count), so rerunning while assignments are open creates nothing new.
             Images whose votes disagree (consensus below the job's
-            extra_vote_below_confidence, 0.9) get one more worker, up to --max-per-image;
-            images picked at random (the validation sample) get one while below
-            validation_extra_vote_below (0.99), so models are judged on labels near truth.
+            extra_vote_below_confidence, 0.9) get one more worker, up to --max-per-image
+            (the job's max_workers_per_image, 5); images picked at random (the validation
+            sample) get two more while below validation_extra_vote_below (0.99), up to the
+            job's validation_max_workers_per_image (7), so models are judged on labels
+            near truth. An explicit --max-per-image caps both.
             Strategy: random (a stable random sample), uncertain (least confident
             prediction first), auto (random until a model has predicted, then uncertain).
             Examples:
@@ -55,7 +57,7 @@ struct AssignCommand: ParsableCommand {
             let s = try operation.run()
             if json { Console.out(JSON.text(s.counts)); return }
             var line = "created \(s.assignments.grouped) assignments: \(s.newImages.grouped) new images (\(s.strategyUsed))"
-            if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) uncertain labels get another worker" }
+            if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) uncertain labels get more workers" }
             if s.refilledImages > 0 { line += ", \(s.refilledImages.grouped) images topped up" }
             if s.expired > 0 { line += "; \(s.expired.grouped) expired assignments released" }
             if s.budgetReached { line += "; the human-labeling budget is reached (lw init --max-human/--max-human-percent)" }

@@ -35,6 +35,10 @@ struct InitCommand: ParsableCommand {
             help: "Dynamic overlap for the validation sample (images picked at random): one more worker while its consensus confidence is below this.")
     var validationExtraVoteBelow: Double = JobSettings.defaults.validationExtraVoteBelow
 
+    @Option(name: .customLong("validation-max-workers-per-image"),
+            help: "Dynamic overlap for the validation sample: the most workers an image picked at random may get (two more at a time).")
+    var validationMaxWorkersPerImage: Int = JobSettings.defaults.validationMaxWorkersPerImage
+
     @Option(name: .customLong("max-human"), help: "Budget: at most this many images go to humans.")
     var maxHuman: Int?
 
@@ -67,6 +71,7 @@ struct InitCommand: ParsableCommand {
             settings.maxWorkersPerImage = max(maxWorkersPerImage, workersPerImage)
             settings.extraVoteBelowConfidence = extraVoteBelow
             settings.validationExtraVoteBelow = validationExtraVoteBelow
+            settings.validationMaxWorkersPerImage = max(validationMaxWorkersPerImage, workersPerImage)
             settings.maxHumanLabels = maxHuman
             settings.maxHumanPercent = maxHumanPercent
             settings.featureBanks = features

@@ -26,11 +26,11 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertEqual(try lw.query("SELECT name FROM label ORDER BY class_index") as [String], ["logo", "no_logo"])
         // Every setting counts, not only the labels: a changed one is refused, the job stays as it was.
         for setting in [["--validation-extra-vote-below", "0.9"], ["--random-share", "0.5"], ["--features", "128:256"], ["--max-human", "10"],
-                        ["--model", "filters"], ["--convnet-side", "192"]] {
+                        ["--model", "filters"], ["--convnet-side", "192"], ["--validation-max-workers-per-image", "5"]] {
             let changed = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"] + setting)
             XCTAssertEqual(changed.status, 1, "\(setting): \(changed.stdout)")
         }
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters+convnet' AND convnet_side = 256"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters+convnet' AND convnet_side = 256 AND validation_max_workers_per_image = 7"), 1)
     }
 
     func testInitRejectsBadSettingsWithoutCreatingAJob() throws {

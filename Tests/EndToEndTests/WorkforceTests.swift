@@ -184,11 +184,13 @@ final class WorkforceTests: XCTestCase {
         let audit = try lw.scalar("SELECT count(*) FROM audit_event WHERE entity = 'consensus'")
         XCTAssertTrue(try lw.run(["consensus"]).stdout.contains("0 new, 0 revised"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE entity = 'consensus'"), audit)
-        // Dynamic overlap: the uncertain images (the split one first) get one more worker before any new image.
+        // Dynamic overlap: the uncertain images (the split one first) get more workers before any new image;
+        // all of them were picked at random (the validation sample), so two more each.
         let overlap = try lw.run(["assign", "--per-image", "2", "--limit", "\(uncertain)"])
-        XCTAssertTrue(overlap.stdout.contains("\(uncertain) uncertain labels get another worker"), overlap.stdout)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap' AND image_id = \(split)"), 1)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open'"), uncertain)
+        XCTAssertTrue(overlap.stdout.contains("\(uncertain) uncertain labels get more workers"), overlap.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap' AND image_id = \(split)"), 2)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open'"), 2 * uncertain)
+        XCTAssertEqual(try lw.scalar("SELECT count(DISTINCT image_id) FROM assignment WHERE status = 'open'"), uncertain)
         // While that vote is open, the image is not counted as human-labeled.
         XCTAssertTrue(try lw.run(["status", "--json"]).stdout.contains("\"human_labeled\":\(6 - uncertain)"))
         let workers = try lw.run(["workers", "list"]).stdout
@@ -225,13 +227,67 @@ final class WorkforceTests: XCTestCase {
             try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [activePick])
         }
         let result = try lw.run(["assign", "--per-image", "2", "--limit", "\(belowBar - 1)"])
-        XCTAssertTrue(result.stdout.contains("\(belowBar - 1) uncertain labels get another worker"), result.stdout)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap'"), belowBar - 1)
+        XCTAssertTrue(result.stdout.contains("\(belowBar - 1) uncertain labels get more workers"), result.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(DISTINCT image_id) FROM assignment WHERE status = 'open' AND reason = 'overlap'"), belowBar - 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND reason = 'overlap'"), 2 * (belowBar - 1),
+                       "a validation image gets two more workers at a time")
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND image_id = \(activePick)"), 0)
         // Bad value: one line naming the option, nothing created.
         let bad = try lw.run(["init", "--labels", "a,b", "--validation-extra-vote-below", "1.5", "--db", "other.db"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("--validation-extra-vote-below 1.5 is out of range"), bad.stderr)
+    }
+
+    /// A validation image whose votes stay split may get up to the job's
+    /// validation_max_workers_per_image (7 by default), two at a time; an image
+    /// the model picked stops at max_workers_per_image (5).
+    func testValidationSampleGetsUpToSevenWorkers() throws {
+        lw.cleanUp()
+        lw = try LWRunner.make()
+        try lw.run(["init", "--labels", "logo,no_logo", "--extra-vote-below", "0.999"])
+        XCTAssertEqual(try lw.scalar("SELECT validation_max_workers_per_image FROM job"), 7)
+        try lw.makeImages("photos", count: 4)
+        try lw.run(["import", "photos"])
+        try lw.run(["workers", "add", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"])
+        try lw.run(["assign", "--per-image", "3", "--limit", "2"])
+        let images = try lw.query("SELECT DISTINCT image_id FROM assignment ORDER BY image_id") as [Int]
+        XCTAssertEqual(images.count, 2)
+        // The second image counts as an active-learning pick: not validation.
+        try DatabaseQueue(path: lw.database).write { db in
+            try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [images[1]])
+        }
+        // Every round of votes splits as evenly as it can: the consensus never gets near-certain.
+        func answerSplit() throws {
+            var given: [String: Int] = [:]
+            let rows = Array(try openCSV().dropFirst())
+            let answers = rows.map { row -> (String, String) in
+                let earlier = try! lw.scalar("SELECT count(*) FROM vote WHERE image_id = \(row[2])")
+                let n = given[row[2], default: 0] + earlier
+                given[row[2], default: 0] += 1
+                return (row[0], n % 2 == 0 ? "logo" : "no_logo")
+            }
+            XCTAssertEqual(try answer(answers).status, 0)
+        }
+        try answerSplit()
+        func openFor(_ image: Int) throws -> Int { try lw.scalar("SELECT count(*) FROM assignment WHERE status = 'open' AND image_id = \(image)") }
+        try lw.run(["assign", "--per-image", "3", "--limit", "2"])
+        XCTAssertEqual(try openFor(images[0]), 2, "validation: two more")
+        XCTAssertEqual(try openFor(images[1]), 1, "an active-learning pick: one more")
+        try answerSplit()
+        try lw.run(["assign", "--per-image", "3", "--limit", "2"])
+        XCTAssertEqual(try openFor(images[0]), 2, "validation: 5 votes, two more up to 7")
+        XCTAssertEqual(try openFor(images[1]), 1)
+        try answerSplit()
+        XCTAssertEqual(try lw.query("SELECT votes FROM consensus ORDER BY image_id") as [Int], [7, 5])
+        XCTAssertLessThan((try lw.query("SELECT confidence FROM consensus WHERE image_id = \(images[0])") as [Double])[0], 0.99)
+        let done = try lw.run(["assign", "--per-image", "3", "--limit", "2"])
+        XCTAssertEqual(try openFor(images[0]), 0, "at the cap: \(done.stdout)")
+        XCTAssertEqual(try openFor(images[1]), 0, "an active-learning pick stops at 5")
+        // Bad value: one line naming the option, nothing created.
+        let bad = try lw.run(["init", "--labels", "a,b", "--validation-max-workers-per-image", "51", "--db", "other.db"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("--validation-max-workers-per-image 51 must be between --workers-per-image (3) and 50"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lw.directory.appendingPathComponent("other.db").path))
     }
 
     func testHumanLabelingBudgetStopsNewImages() throws {

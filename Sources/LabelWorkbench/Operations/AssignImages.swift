@@ -56,10 +56,15 @@ public struct AssignImages {
         let options = self.options
         let summary: Summary = try store.pool.write { db in
             let job = try JobRecord.fetchOne(db)!
-            let overlap = try Row.fetchOne(db, sql: "SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below FROM job")!
+            let overlap = try Row.fetchOne(db, sql: """
+                SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below,
+                       validation_max_workers_per_image FROM job
+                """)!
             let maxPerImageSetting: Int = overlap[0], threshold: Double = overlap[1], validationThreshold: Double = overlap[2]
             let perImage = options.perImage ?? job.workersPerImage
             let maxPerImage = max(perImage, options.maxPerImage ?? maxPerImageSetting)
+            // An explicit --max-per-image caps the validation sample too.
+            let validationMaxPerImage = options.maxPerImage == nil ? max(maxPerImage, overlap[3] as Int) : maxPerImage
             let activeWorkers = try Int64.fetchAll(db, sql: "SELECT id FROM worker WHERE active = 1 AND kind = 'human' ORDER BY id")
             if activeWorkers.isEmpty {
                 throw LWError.invalidArgument("no active workers: add some with `lw workers add NAME...`")
@@ -105,20 +110,24 @@ public struct AssignImages {
 
             // 2. Labeled images short of votes, then images whose votes disagree
             //    (dynamic overlap). The validation sample (images picked at random)
-            //    has the stricter bar: the threshold search needs labels near truth.
+            //    has the stricter bar and more workers, two at a time: the threshold
+            //    search needs labels near truth, and in a loop that assigns once a
+            //    round one vote at a time would take rounds to get there.
             if budget > 0 {
+                // The cheap tests first: the picking reason is looked up only for images that may need more.
+                let isValidation = "\(TrainModel.firstReasonSQL(image: "c.image_id")) = 'random'"
                 let unfinished = try Row.fetchAll(db, sql: """
-                    SELECT c.image_id, c.votes, c.confidence FROM consensus AS c
-                    WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < CASE
-                            WHEN \(TrainModel.firstReasonSQL(image: "c.image_id")) = 'random'
-                            THEN max(?, ?) ELSE ? END))
+                    SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation FROM consensus AS c
+                    WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < max(?, ?) AND CASE WHEN \(isValidation)
+                            THEN 1 ELSE c.votes < ? AND c.confidence < ? END))
                       AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
                     ORDER BY c.votes < ? DESC, c.confidence, c.image_id
-                    """, arguments: [perImage, maxPerImage, threshold, validationThreshold, threshold, perImage])
+                    """, arguments: [perImage, validationMaxPerImage, threshold, validationThreshold, maxPerImage, threshold, perImage])
                 for row in unfinished where budget > 0 {
                     let votes: Int = row["votes"]
                     let isOverlap = votes >= perImage
-                    if try give(row["image_id"], count: isOverlap ? 1 : perImage - votes, reason: isOverlap ? "overlap" : "refill") > 0 {
+                    let extra = row["is_validation"] as Bool ? min(2, validationMaxPerImage - votes) : 1
+                    if try give(row["image_id"], count: isOverlap ? extra : perImage - votes, reason: isOverlap ? "overlap" : "refill") > 0 {
                         budget -= 1
                         if isOverlap { summary.overlapImages += 1 } else { summary.refilledImages += 1 }
                     }

@@ -12,6 +12,8 @@ public struct JobSettings: Sendable, Equatable {
     public var extraVoteBelowConfidence: Double = 0.9
     /// Dynamic overlap for the validation sample (images picked at random).
     public var validationExtraVoteBelow: Double = 0.99
+    /// The most workers a validation image below that bar may get.
+    public var validationMaxWorkersPerImage: Int = 7
     public var maxHumanLabels: Int?
     public var maxHumanPercent: Double?
     public var featureBanks = "128:2048"
@@ -58,6 +60,9 @@ public struct JobSettings: Sendable, Equatable {
         if !(validationExtraVoteBelow >= 0 && validationExtraVoteBelow <= 1) {
             throw LWError.invalidArgument("--validation-extra-vote-below \(validationExtraVoteBelow) is out of range: use 0 (never) to 1")
         }
+        if validationMaxWorkersPerImage < workersPerImage || validationMaxWorkersPerImage > 50 {
+            throw LWError.invalidArgument("--validation-max-workers-per-image \(validationMaxWorkersPerImage) must be between --workers-per-image (\(workersPerImage)) and 50")
+        }
         _ = try FeatureCache.parseBanks(featureBanks)
         if !BuiltinModel.kinds.contains(model) {
             throw LWError.invalidArgument("--model '\(model)' is not a built-in model: use \(BuiltinModel.kinds.joined(separator: " or "))")
@@ -88,7 +93,7 @@ public enum InitJob {
                 let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
                 let extra = try Row.fetchOne(db, sql: """
                     SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below, random_share,
-                           feature_banks, max_human_labels, max_human_percent, model, convnet_side FROM job
+                           feature_banks, max_human_labels, max_human_percent, model, convnet_side, validation_max_workers_per_image FROM job
                     """)!
                 if job.name == settings.name && labels == settings.labels
                     && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy
@@ -96,7 +101,8 @@ public enum InitJob {
                     && extra[2] as Double == settings.validationExtraVoteBelow && extra[3] as Double == settings.randomShare
                     && extra[4] as String == settings.featureBanks && extra[5] as Int? == settings.maxHumanLabels
                     && extra[6] as Double? == settings.maxHumanPercent
-                    && extra[7] as String == settings.model && extra[8] as Int == settings.convnetSide {
+                    && extra[7] as String == settings.model && extra[8] as Int == settings.convnetSide
+                    && extra[9] as Int == settings.validationMaxWorkersPerImage {
                     return .alreadyInitialized
                 }
                 throw LWError.alreadyInitialized(database: databasePath,
@@ -106,14 +112,15 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?",
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?, validation_max_workers_per_image = ?",
                            arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
                                        settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow,
-                                       settings.model, settings.convnetSide])
+                                       settings.model, settings.convnetSide, settings.validationMaxWorkersPerImage])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
-                "validation_extra_vote_below": settings.validationExtraVoteBelow, "model": settings.model, "convnet_side": settings.convnetSide,
+                "validation_extra_vote_below": settings.validationExtraVoteBelow,
+                "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

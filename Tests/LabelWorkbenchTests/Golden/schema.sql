@@ -104,7 +104,8 @@ CREATE TABLE job (
     CHECK (extra_vote_below_confidence >= 0 AND extra_vote_below_confidence <= 1), random_share REAL NOT NULL DEFAULT 0.2 CHECK (random_share >= 0 AND random_share <= 1), max_human_labels INTEGER CHECK (max_human_labels IS NULL OR max_human_labels >= 0), max_human_percent REAL CHECK (max_human_percent IS NULL OR (max_human_percent >= 0 AND max_human_percent <= 100)), feature_banks TEXT NOT NULL DEFAULT '128:256,192:256', validation_extra_vote_below REAL NOT NULL DEFAULT 0.99
     CHECK (validation_extra_vote_below >= 0 AND validation_extra_vote_below <= 1), model TEXT NOT NULL DEFAULT 'filters+convnet'
     CHECK (model IN ('filters', 'filters+convnet')), convnet_side INTEGER NOT NULL DEFAULT 256
-    CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0));
+    CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0), validation_max_workers_per_image INTEGER NOT NULL DEFAULT 7
+    CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
