@@ -56,6 +56,8 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(aucs.count, 3)
         XCTAssertTrue(aucs.allSatisfy { $0 > 0.7 && $0 <= 1 }, "filters, network and combined rank the mark (chance: 0.5): \(aucs)")
         XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
+        XCTAssertEqual(try lw.scalar("SELECT json_extract(parameters, '$.convnet.mirror_at_prediction') FROM model"), 1,
+                       "the networks score each image with its mirror image")
         let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
         XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
         // Same labels: the model is reused.

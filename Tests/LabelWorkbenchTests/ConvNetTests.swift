@@ -105,6 +105,34 @@ final class ConvNetTests: XCTestCase {
             return (p[0] > 0.5) == (example.target[0] == 1)
         }.count
         XCTAssertGreaterThan(Double(right) / Double(test.count), 0.85, "\(right) of \(test.count) held-out images right")
+        // Scoring with the mirror image: the geometric mean of both views, the same for an image and its mirror.
+        for example in test.prefix(4) {
+            let plain = inference.probabilities(letterboxed: example.image)
+            let mirror = inference.probabilities(letterboxed: example.image.mirrored())
+            let both = inference.probabilities(letterboxed: example.image, mirror: true)
+            XCTAssertEqual(both, BuiltinModel.combine([plain, mirror]))
+            XCTAssertEqual(both[0], inference.probabilities(letterboxed: example.image.mirrored(), mirror: true)[0], accuracy: 1e-9)
+            XCTAssertEqual(inference.probabilities(letterboxed: example.image, mirror: false), plain)
+        }
+    }
+
+    func testMirroredFlipsEachRow() {
+        let image = RGBImage(width: 3, height: 2, pixels: Array(0..<18).map(UInt8.init))
+        XCTAssertEqual(image.mirrored().pixels, [6, 7, 8, 3, 4, 5, 0, 1, 2, 15, 16, 17, 12, 13, 14, 9, 10, 11])
+        XCTAssertEqual(image.mirrored().mirrored(), image)
+    }
+
+    /// A model stored before mirroring existed reads back as not mirroring
+    /// (its threshold was found on plain scores).
+    func testOlderModelsDoNotMirror() throws {
+        let model = BuiltinModel(standardizer: Standardizer(mean: [], scale: []), regression: SoftmaxRegression(classes: 2, dims: 0, weights: [0, 0], l2: 0),
+                                 convnets: nil, convnetWeight: 0.5, mirrorsImages: true)
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(model)) as! [String: Any]
+        XCTAssertEqual(json["mirrorsImages"] as? Bool, true)
+        json.removeValue(forKey: "mirrorsImages")
+        let older = try JSONDecoder().decode(BuiltinModel.self, from: JSONSerialization.data(withJSONObject: json))
+        XCTAssertNil(older.mirrorsImages)
+        XCTAssertEqual(older.convnetWeight, 0.5)
     }
 
     /// The filters' and the networks' probabilities combine as a product of

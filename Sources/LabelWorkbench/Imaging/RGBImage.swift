@@ -18,4 +18,17 @@ public struct RGBImage: Sendable, Equatable {
         }
         self.init(width: width, height: height, pixels: pixels)
     }
+
+    /// The image flipped left to right.
+    public func mirrored() -> RGBImage {
+        var out = pixels
+        for y in 0..<height {
+            let row = y * width * 3
+            for x in 0..<width {
+                let from = row + (width - 1 - x) * 3, to = row + x * 3
+                out[to] = pixels[from]; out[to + 1] = pixels[from + 1]; out[to + 2] = pixels[from + 2]
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: out)
+    }
 }

@@ -118,6 +118,14 @@ public struct ConvNet: Codable, Sendable, Equatable {
             foldedBias = fb
         }
 
+        /// With `mirror`, the geometric mean of the image's and its mirror
+        /// image's probabilities (test-time flip: the network was trained on
+        /// both, and the two views' errors partly cancel).
+        public func probabilities(letterboxed image: RGBImage, mirror: Bool) -> [Double] {
+            guard mirror else { return probabilities(letterboxed: image) }
+            return BuiltinModel.combine([probabilities(letterboxed: image), probabilities(letterboxed: image.mirrored())])
+        }
+
         public func probabilities(letterboxed image: RGBImage) -> [Double] {
             let sides = net.sides, cins = net.inputChannels
             var input = [Float](repeating: 0, count: (net.side + 2) * (net.side + 2) * 3)

@@ -8,8 +8,10 @@ import Foundation
 /// gain and offset, and grey. Seeded and deterministic; the images of a batch
 /// are spread over all cores, layer by layer.
 public struct ConvNetTraining {
-    /// Changes whenever training would give a different network from the same data.
-    public static let version = 3
+    /// Changes whenever training would give a different network, or a
+    /// different model, from the same data (4: networks score each image
+    /// with its mirror image).
+    public static let version = 4
 
     /// A run that has not left chance: its final loss is still above this
     /// share of chance level (ln of the label count). On a few hundred images

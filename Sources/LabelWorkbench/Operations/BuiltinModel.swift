@@ -16,12 +16,19 @@ public struct BuiltinModel: Codable, Sendable {
     public var regression: SoftmaxRegression
     public var convnets: [ConvNet]?
     public var convnetWeight: Double?
+    /// Whether the networks score each image together with its mirror image
+    /// (`ConvNet.Inference.probabilities(letterboxed:mirror:)`); nil in models
+    /// trained before (ConvNetTraining version < 4), whose thresholds were
+    /// found without it.
+    public var mirrorsImages: Bool?
 
-    public init(standardizer: Standardizer, regression: SoftmaxRegression, convnets: [ConvNet]? = nil, convnetWeight: Double? = nil) {
+    public init(standardizer: Standardizer, regression: SoftmaxRegression, convnets: [ConvNet]? = nil, convnetWeight: Double? = nil,
+                mirrorsImages: Bool? = nil) {
         self.standardizer = standardizer
         self.regression = regression
         self.convnets = convnets
         self.convnetWeight = convnetWeight
+        self.mirrorsImages = mirrorsImages
     }
 
     /// Whether auto-label scores with the networks: they are kept even at
@@ -54,8 +61,11 @@ public struct BuiltinModel: Codable, Sendable {
     public func convnetProbabilities(paths: [String]) -> [[Double]?] {
         guard let nets = convnets, let side = nets.first?.side else { return paths.map { _ in nil } }
         let inference = nets.map(ConvNet.Inference.init)
+        let mirror = mirrorsImages ?? false
         return parallelMap(paths) { path in
-            BuiltinModel.convnetInput(path, side: side).map { image in BuiltinModel.combine(inference.map { $0.probabilities(letterboxed: image) }) }
+            BuiltinModel.convnetInput(path, side: side).map { image in
+                BuiltinModel.combine(inference.map { $0.probabilities(letterboxed: image, mirror: mirror) })
+            }
         }
     }
 

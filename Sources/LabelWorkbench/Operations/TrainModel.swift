@@ -188,7 +188,7 @@ public struct TrainModel {
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
         let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets,
-                                                            convnetWeight: convnetWeight))
+                                                            convnetWeight: convnetWeight, mirrorsImages: convnets == nil ? nil : true))
         var parameterValues: [String: Any] = [
             "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
             "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
@@ -205,7 +205,7 @@ public struct TrainModel {
                 "max_learning_rate": settings.maxLearningRate, "weight_decay": settings.weightDecay,
                 "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
-                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.runs,
+                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.runs, "mirror_at_prediction": true,
             ]
         }
         let parameters = JSON.text(parameterValues)
@@ -279,7 +279,7 @@ public struct TrainModel {
         }
         let inference = trained.nets.map(ConvNet.Inference.init)
         trained.outOfFold = parallelMap(Array(usable.indices)) { i in
-            inputs[i].map { inference[1 - halves[i]].probabilities(letterboxed: $0) }
+            inputs[i].map { inference[1 - halves[i]].probabilities(letterboxed: $0, mirror: true) }
         }
         return trained
     }
