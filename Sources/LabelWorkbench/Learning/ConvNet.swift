@@ -123,7 +123,8 @@ public struct ConvNet: Codable, Sendable, Equatable {
         /// both, and the two views' errors partly cancel).
         public func probabilities(letterboxed image: RGBImage, mirror: Bool) -> [Double] {
             guard mirror else { return probabilities(letterboxed: image) }
-            return BuiltinModel.combine([probabilities(letterboxed: image), probabilities(letterboxed: image.mirrored())])
+            let views = [probabilities(letterboxed: image), probabilities(letterboxed: image.mirrored())]
+            return ConvNet.softmax(views[0].indices.map { c in views.reduce(0) { $0 + log(max($1[c], 1e-12)) } / 2 })
         }
 
         public func probabilities(letterboxed image: RGBImage) -> [Double] {

@@ -126,7 +126,7 @@ public struct AssignImages {
                 for row in unfinished where budget > 0 {
                     let votes: Int = row["votes"]
                     let isOverlap = votes >= perImage
-                    let extra = row["is_validation"] as Bool ? min(2, validationMaxPerImage - votes) : 1
+                    let extra = row["is_validation"] as Bool ? min(Self.validationWorkersPerOverlap, validationMaxPerImage - votes) : 1
                     if try give(row["image_id"], count: isOverlap ? extra : perImage - votes, reason: isOverlap ? "overlap" : "refill") > 0 {
                         budget -= 1
                         if isOverlap { summary.overlapImages += 1 } else { summary.refilledImages += 1 }
@@ -188,6 +188,9 @@ public struct AssignImages {
 }
 
 extension AssignImages {
+    /// Workers a validation image below its bar gets at once (other images: one).
+    static let validationWorkersPerOverlap = 2
+
     /// Images that used human work: labeled by consensus or with an open assignment.
     static func imagesWithHumanWork(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
