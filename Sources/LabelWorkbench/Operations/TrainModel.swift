@@ -88,7 +88,7 @@ public struct TrainModel {
         }) {
             let metrics = (try? JSONSerialization.jsonObject(with: Data((existing["metrics"] as String).utf8)) as? [String: Double]) ?? [:]
             return Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"], validationSize: existing["validation_size"],
-                           threshold: existing["threshold"], metrics: metrics ?? [:], refusal: nil)
+                           threshold: existing["threshold"], metrics: metrics, refusal: nil)
         }
 
         let unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor,
