@@ -122,46 +122,6 @@ final class ConvNetTests: XCTestCase {
         XCTAssertEqual(image.mirrored().mirrored(), image)
     }
 
-    /// Colour changes apply in order: gain and offset, channel order,
-    /// inversion, grey; the six channel orders are the six permutations.
-    func testColourAugmentationReordersInvertsThenGreys() {
-        var augmentation = ConvNetTraining.Augmentation.none(RGBImage(width: 1, height: 1, pixels: [0, 0, 0]))
-        let pixel = SIMD3<Float>(0.25, -0.125, 0.5)
-        XCTAssertEqual(augmentation.recoloured(pixel), pixel)
-        augmentation.channelOrder = 3
-        XCTAssertEqual(augmentation.recoloured(pixel), SIMD3(-0.125, 0.5, 0.25))
-        augmentation.inverted = true
-        XCTAssertEqual(augmentation.recoloured(pixel), SIMD3(0.125, -0.5, -0.25))
-        augmentation.grey = true
-        XCTAssertEqual(augmentation.recoloured(pixel), SIMD3(repeating: -0.625 / 3))
-        augmentation.gain = SIMD3(2, 1, 1)
-        augmentation.offset = SIMD3(0, 0, 0.5)
-        augmentation.grey = false
-        XCTAssertEqual(augmentation.recoloured(pixel), SIMD3(0.125, -1, -0.5))
-        let orders = (0..<6).map { order -> [Float] in
-            var a = augmentation
-            a.channelOrder = order
-            let v = a.reordered(SIMD3(1, 2, 3))
-            return [v.x, v.y, v.z]
-        }
-        XCTAssertEqual(Set(orders).count, 6)
-        XCTAssertTrue(orders.allSatisfy { $0.sorted() == [1, 2, 3] })
-    }
-
-    /// Each training image's colours are reordered and inverted at the
-    /// stated shares (a reorder draws one of six orders, one of which is the
-    /// identity).
-    func testColourChangesAreDrawnAtTheirShares() {
-        var rng = SeededGenerator(seed: 3)
-        let image = RGBImage(width: 40, height: 30, pixels: [UInt8](repeating: 128, count: 40 * 30 * 3))
-        let draws = (0..<6000).map { _ in ConvNetTraining.Augmentation.draw(image, side: 64, minimumScale: 0.7, rng: &rng) }
-        let reordered = Double(draws.filter { $0.channelOrder != 0 }.count) / Double(draws.count)
-        let inverted = Double(draws.filter(\.inverted).count) / Double(draws.count)
-        XCTAssertEqual(reordered, ConvNetTraining.Augmentation.channelReorderShare * 5 / 6, accuracy: 0.025)
-        XCTAssertEqual(inverted, ConvNetTraining.Augmentation.inversionShare, accuracy: 0.02)
-        XCTAssertEqual(Set(draws.map(\.channelOrder)), Set(0..<6))
-    }
-
     /// A model stored before mirroring existed reads back as not mirroring
     /// (its threshold was found on plain scores).
     func testOlderModelsDoNotMirror() throws {

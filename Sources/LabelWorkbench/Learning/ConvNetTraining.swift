@@ -5,14 +5,13 @@ import Foundation
 /// one-cycle learning rate, mini-batches whose batch-norm statistics span the
 /// whole batch, and augmentation that never cuts the object off — a random
 /// rescale (70–100%) and placement in the canvas, horizontal flips, colour
-/// gain and offset, colour channels in another order, inverted colours, and
-/// grey. Seeded and deterministic; the images of a batch
+/// gain and offset, and grey. Seeded and deterministic; the images of a batch
 /// are spread over all cores, layer by layer.
 public struct ConvNetTraining {
     /// Changes whenever training would give a different network, or a
     /// different model, from the same data (4: networks score each image
-    /// with its mirror image; 5: training also reorders and inverts colours).
-    public static let version = 5
+    /// with its mirror image).
+    public static let version = 4
 
     /// A run that has not left chance: its final loss is still above this
     /// share of chance level (ln of the label count). On a few hundred images
@@ -128,23 +127,6 @@ public struct ConvNetTraining {
         var width: Int, height: Int, x: Int, y: Int
         var flip: Bool, grey: Bool
         var gain: SIMD3<Float>, offset: SIMD3<Float>
-        /// Which of the six orders of the colour channels (0: as is; see
-        /// `reordered`), and whether every colour is turned into its opposite.
-        var channelOrder = 0
-        var inverted = false
-
-        /// Share of training images whose colour channels are put in a random
-        /// order, and share whose colours are inverted. Without them the
-        /// network learns the logo's usual colour: on the benchmark the same
-        /// logo recoloured (one flat colour, or near-grey; 18% of its logos)
-        /// made most of its confident misses. Measured (1,000 labels, 800 test
-        /// images, two seeds each): test AUC of those logos against all
-        /// negatives 0.72 → 0.80 (one colour) and 0.81 → 0.83 (near-grey), the
-        /// logo's usual colours 0.970 → 0.960; with the filters, the share of
-        /// test images labeled "no_logo" at 97% accuracy 0.12 → 0.17. Always
-        /// reordering and inverting half the time left a network at AUC 0.71.
-        static let channelReorderShare = 0.5
-        static let inversionShare = 0.2
 
         /// No change: the image as given, at the top-left.
         static func none(_ image: RGBImage) -> Augmentation {
@@ -162,30 +144,7 @@ public struct ConvNetTraining {
             let offset = SIMD3<Float>(Float(0.2 * rng.unit() - 0.1), Float(0.2 * rng.unit() - 0.1), Float(0.2 * rng.unit() - 0.1))
             gain *= Float(0.8 + 0.4 * rng.unit())
             let grey = rng.unit() < 0.2
-            var augmentation = Augmentation(width: w, height: h, x: x, y: y, flip: flip, grey: grey, gain: gain, offset: offset)
-            if rng.unit() < channelReorderShare { augmentation.channelOrder = Int(rng.next() % 6) }
-            augmentation.inverted = rng.unit() < inversionShare
-            return augmentation
-        }
-
-        /// One pixel's colour (centred on 0) after the colour changes, in the
-        /// order they apply: gain and offset, channel order, inversion, grey.
-        func recoloured(_ pixel: SIMD3<Float>) -> SIMD3<Float> {
-            var v = reordered(pixel * gain + offset)
-            if inverted { v = -v }
-            if grey { v = SIMD3(repeating: (v.x + v.y + v.z) / 3) }
-            return v
-        }
-
-        func reordered(_ v: SIMD3<Float>) -> SIMD3<Float> {
-            switch channelOrder {
-            case 1: return SIMD3(v.x, v.z, v.y)
-            case 2: return SIMD3(v.y, v.x, v.z)
-            case 3: return SIMD3(v.y, v.z, v.x)
-            case 4: return SIMD3(v.z, v.x, v.y)
-            case 5: return SIMD3(v.z, v.y, v.x)
-            default: return v
-            }
+            return Augmentation(width: w, height: h, x: x, y: y, flip: flip, grey: grey, gain: gain, offset: offset)
         }
 
         /// Writes the augmented image into a zeroed padded input.
@@ -197,7 +156,9 @@ public struct ConvNetTraining {
                     let row = input + ((y + yy + 1) * pw + x + 1) * 3
                     for xx in 0..<width {
                         let s = (yy * width + (flip ? width - 1 - xx : xx)) * 3
-                        let v = recoloured(SIMD3<Float>(Float(px[s]), Float(px[s + 1]), Float(px[s + 2])) / 255 - 0.5)
+                        var v = SIMD3<Float>(Float(px[s]), Float(px[s + 1]), Float(px[s + 2])) / 255 - 0.5
+                        v = v * gain + offset
+                        if grey { v = SIMD3(repeating: (v.x + v.y + v.z) / 3) }
                         row[xx * 3] = v.x; row[xx * 3 + 1] = v.y; row[xx * 3 + 2] = v.z
                     }
                 }
