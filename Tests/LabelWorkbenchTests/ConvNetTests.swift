@@ -170,13 +170,39 @@ final class ConvNetTests: XCTestCase {
     /// A run whose loss has not left chance level is recognised (and retried
     /// by `lw train` with another seed); one that learned is not.
     func testARunStuckAtChanceIsRecognised() {
-        XCTAssertTrue(ConvNetTraining.isStuck(loss: 0.69, classes: 2))
-        XCTAssertTrue(ConvNetTraining.isStuck(loss: 0.64, classes: 2))
-        XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.51, classes: 2))
-        XCTAssertTrue(ConvNetTraining.isStuck(loss: .nan, classes: 2), "no loss: nothing was learned")
-        XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.9, classes: 3), "chance for three labels is ln 3 = 1.10")
+        let twoLabels = ConvNetTraining.ChanceLevel(balancedClasses: 2)
+        XCTAssertTrue(twoLabels.isStuck(loss: 0.69))
+        XCTAssertTrue(twoLabels.isStuck(loss: 0.64))
+        XCTAssertFalse(twoLabels.isStuck(loss: 0.51))
+        XCTAssertTrue(twoLabels.isStuck(loss: .nan), "no loss: nothing was learned")
+        XCTAssertFalse(ConvNetTraining.ChanceLevel(balancedClasses: 3).isStuck(loss: 0.9), "chance for three labels is ln 3 = 1.10")
         // Early on, only a loss still at chance gives up: a run at 0.63 after 60% of its epochs was learning.
-        XCTAssertFalse(ConvNetTraining.isStuck(loss: 0.63, classes: 2, shareOfChance: ConvNetTraining.giveUpShareOfChance))
-        XCTAssertTrue(ConvNetTraining.isStuck(loss: 0.69, classes: 2, shareOfChance: ConvNetTraining.giveUpShareOfChance))
+        XCTAssertFalse(twoLabels.isStuck(loss: 0.63, shareOfChance: ConvNetTraining.giveUpShareOfChance))
+        XCTAssertTrue(twoLabels.isStuck(loss: 0.69, shareOfChance: ConvNetTraining.giveUpShareOfChance))
+    }
+
+    /// Chance level comes from the targets: balanced one-hot labels give ln 2
+    /// and a floor of 0; soft targets (a noisy team's consensus) raise the
+    /// floor, so a run that learned is not taken for stuck; imbalanced labels
+    /// lower chance, so a network predicting the label shares is.
+    func testChanceLevelFollowsTheTargets() {
+        let hard = ConvNetTraining.ChanceLevel(targets: [[1, 0], [0, 1], [1, 0], [0, 1]])
+        XCTAssertEqual(hard.chance, log(2), accuracy: 1e-9)
+        XCTAssertEqual(hard.floor, 0, accuracy: 1e-9)
+        XCTAssertEqual(hard, ConvNetTraining.ChanceLevel(balancedClasses: 2))
+
+        let soft = ConvNetTraining.ChanceLevel(targets: [[0.9, 0.1], [0.1, 0.9]])
+        XCTAssertEqual(soft.chance, log(2), accuracy: 1e-6)
+        XCTAssertEqual(soft.floor, -(0.9 * log(0.9) + 0.1 * log(0.1)), accuracy: 1e-6)
+        XCTAssertFalse(soft.isStuck(loss: 0.63), "0.63 is 83% of the way from the floor 0.33 to chance 0.69")
+        XCTAssertTrue(ConvNetTraining.ChanceLevel(balancedClasses: 2).isStuck(loss: 0.63))
+        XCTAssertTrue(soft.isStuck(loss: 0.68))
+
+        let imbalanced = ConvNetTraining.ChanceLevel(targets: Array(repeating: [1, 0], count: 8) + Array(repeating: [0, 1], count: 2))
+        XCTAssertEqual(imbalanced.chance, -(0.8 * log(0.8) + 0.2 * log(0.2)), accuracy: 1e-6)
+        XCTAssertTrue(imbalanced.isStuck(loss: 0.49), "predicting 80/20 for every image scores 0.50")
+        XCTAssertFalse(ConvNetTraining.ChanceLevel(balancedClasses: 2).isStuck(loss: 0.49))
+
+        XCTAssertFalse(ConvNetTraining.ChanceLevel(targets: [[0.7, 0.3], [0.7, 0.3]]).isStuck(loss: 0.61), "nothing to learn: no retry")
     }
 }

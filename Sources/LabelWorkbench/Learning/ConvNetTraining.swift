@@ -10,22 +10,64 @@ import Foundation
 public struct ConvNetTraining {
     /// Changes whenever training would give a different network, or a
     /// different model, from the same data (4: networks score each image
-    /// with its mirror image).
-    public static let version = 4
+    /// with its mirror image; 5 was a colour augmentation, taken back; 6: a run
+    /// is stuck relative to its targets' chance level, `ChanceLevel`).
+    public static let version = 6
 
-    /// A run that has not left chance: its final loss is still above this
-    /// share of chance level (ln of the label count). On a few hundred images
-    /// some seeds never find the object (the loss sits at ln 2 for all 32
-    /// epochs; a run that learns ends near 0.5), so `lw train` tries another
-    /// seed. Some runs that learn stay at chance for 40% of their epochs, so a
-    /// run is abandoned early only after `giveUpShare` of them, and only while
-    /// its loss is above `giveUpShareOfChance` of chance.
+    /// A run that has not left chance: its final loss has not come below this
+    /// share of the way from the targets' floor to chance level (see
+    /// `ChanceLevel`). On a few hundred images some seeds never find the object
+    /// (the loss sits at chance for all 32 epochs; a run that learns ends near
+    /// 0.5 of it), so `lw train` tries another seed. Some runs that learn stay
+    /// at chance for 40% of their epochs, so a run is abandoned early only
+    /// after `giveUpShare` of them, and only while its loss is above
+    /// `giveUpShareOfChance` of chance.
     public static let stuckShareOfChance = 0.9
     public static let giveUpShare = 0.6
     public static let giveUpShareOfChance = 0.97
 
-    public static func isStuck(loss: Double, classes: Int, shareOfChance: Double = stuckShareOfChance) -> Bool {
-        !(loss <= shareOfChance * log(Double(classes)))
+    /// What "learned nothing" means for a set of targets. A network that
+    /// ignores the image does best by predicting the targets' mean: its loss
+    /// is the cross-entropy of that mean (`chance`: ln 2 for balanced one-hot
+    /// labels). No network goes below the targets' own mean entropy (`floor`:
+    /// 0 for one-hot labels, 0.33 for labels 90% sure). Measured against
+    /// ln(labels) alone, a stuck run on imbalanced labels was never caught
+    /// (10% positives: predicting 10/90 everywhere scores 0.33, far below 90%
+    /// of ln 2), and soft consensus targets counted their own uncertainty
+    /// against the run.
+    public struct ChanceLevel: Sendable, Equatable {
+        public var chance: Double
+        public var floor: Double
+
+        public init(targets: [[Float]]) {
+            guard let classes = targets.first?.count, !targets.isEmpty else { chance = 0; floor = 0; return }
+            var mean = [Double](repeating: 0, count: classes)
+            var entropy = 0.0
+            for t in targets {
+                for c in 0..<classes {
+                    let p = Double(t[c])
+                    mean[c] += p
+                    if p > 0 { entropy -= p * log(p) }
+                }
+            }
+            let n = Double(targets.count)
+            floor = entropy / n
+            chance = mean.reduce(0) { $0 - ($1 > 0 ? ($1 / n) * log($1 / n) : 0) }
+        }
+
+        /// Balanced one-hot labels: chance ln(classes), floor 0.
+        public init(balancedClasses classes: Int) {
+            chance = log(Double(classes))
+            floor = 0
+        }
+
+        /// Whether a run with this loss has removed less than (1 − share) of
+        /// what could be learned. With nothing to learn (every target the
+        /// same), no run is stuck.
+        public func isStuck(loss: Double, shareOfChance: Double = ConvNetTraining.stuckShareOfChance) -> Bool {
+            guard chance - floor > 1e-9 else { return false }
+            return !(loss - floor <= shareOfChance * (chance - floor))
+        }
     }
 
     public struct Settings: Codable, Sendable, Equatable {

@@ -257,7 +257,8 @@ public struct TrainModel {
             var result: (net: ConvNet, loss: Double)?
             var attempt = 0
             var settings = ConvNetTraining.Settings()
-            while attempt < Self.convnetAttempts && (result == nil || ConvNetTraining.isStuck(loss: result!.loss, classes: classes)) {
+            let chance = ConvNetTraining.ChanceLevel(targets: examples[h].map(\.target))
+            while attempt < Self.convnetAttempts && (result == nil || chance.isStuck(loss: result!.loss)) {
                 let start: ConvNet
                 let what: String
                 if attempt == 0, let previous {
@@ -270,7 +271,7 @@ public struct TrainModel {
                     what = "seed \(attempt + 1)"
                 }
                 settings.seed = UInt64(h + 2 * attempt)
-                result = runNetwork(start, on: examples[h], settings: settings, classes: classes, title: "train network \(h + 1) of 2, \(what)")
+                result = runNetwork(start, on: examples[h], settings: settings, chance: chance, title: "train network \(h + 1) of 2, \(what)")
                 attempt += 1
             }
             trained.nets.append(result!.net)
@@ -295,7 +296,7 @@ public struct TrainModel {
 
     /// One training run with its progress bar, given up early when it stays at chance.
     private func runNetwork(_ start: ConvNet, on examples: [ConvNetTraining.Example], settings: ConvNetTraining.Settings,
-                       classes: Int, title: String) -> (net: ConvNet, loss: Double) {
+                       chance: ConvNetTraining.ChanceLevel, title: String) -> (net: ConvNet, loss: Double) {
         let giveUpEpoch = Int(Double(settings.epochs) * ConvNetTraining.giveUpShare)
         var done = 0
         let progress = self.progress
@@ -306,7 +307,7 @@ public struct TrainModel {
             progress?.advance(by: step - done)
             done = step
         }, keepGoing: { epoch, loss in
-            epoch + 1 < giveUpEpoch || !ConvNetTraining.isStuck(loss: loss, classes: classes, shareOfChance: ConvNetTraining.giveUpShareOfChance)
+            epoch + 1 < giveUpEpoch || !chance.isStuck(loss: loss, shareOfChance: ConvNetTraining.giveUpShareOfChance)
         })
     }
 
