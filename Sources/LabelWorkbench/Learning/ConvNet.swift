@@ -123,8 +123,7 @@ public struct ConvNet: Codable, Sendable, Equatable {
         /// both, and the two views' errors partly cancel).
         public func probabilities(letterboxed image: RGBImage, mirror: Bool) -> [Double] {
             guard mirror else { return probabilities(letterboxed: image) }
-            let views = [probabilities(letterboxed: image), probabilities(letterboxed: image.mirrored())]
-            return ConvNet.softmax(views[0].indices.map { c in views.reduce(0) { $0 + log(max($1[c], 1e-12)) } / 2 })
+            return ConvNet.productOfExperts([probabilities(letterboxed: image), probabilities(letterboxed: image.mirrored())])
         }
 
         public func probabilities(letterboxed image: RGBImage) -> [Double] {
@@ -191,6 +190,16 @@ public struct ConvNet: Codable, Sendable, Equatable {
             }
         }
         return best
+    }
+
+    /// Probability distributions combined as a product of experts: the
+    /// weighted sum of their log-probabilities (equal weights summing to one
+    /// by default: the geometric mean), normalised.
+    public static func productOfExperts(_ parts: [[Double]], weights: [Double]? = nil) -> [Double] {
+        guard let first = parts.first else { return [] }
+        if parts.count == 1 { return first }
+        let w = weights ?? parts.map { _ in 1 / Double(parts.count) }
+        return softmax(first.indices.map { c in zip(parts, w).reduce(0) { $0 + $1.1 * log(max($1.0[c], 1e-12)) } })
     }
 
     static func softmax(_ logits: [Double]) -> [Double] {

@@ -40,7 +40,7 @@ public struct ConvNetTraining {
         public var floor: Double
 
         public init(targets: [[Float]]) {
-            guard let classes = targets.first?.count, !targets.isEmpty else { chance = 0; floor = 0; return }
+            guard let classes = targets.first?.count else { chance = 0; floor = 0; return }
             var mean = [Double](repeating: 0, count: classes)
             var entropy = 0.0
             for t in targets {

@@ -43,11 +43,7 @@ public struct BuiltinModel: Codable, Sendable {
     /// Normalised weighted product of probability vectors, Π pᵢ^wᵢ (a
     /// geometric mean when the weights are equal and sum to one, the default).
     public static func combine(_ parts: [[Double]], weights: [Double]? = nil) -> [Double] {
-        guard let first = parts.first else { return [] }
-        if parts.count == 1 { return first }
-        let w = weights ?? parts.map { _ in 1 / Double(parts.count) }
-        let logs = first.indices.map { c in zip(parts, w).reduce(0) { $0 + $1.1 * log(max($1.0[c], 1e-12)) } }
-        return ConvNet.softmax(logs)
+        ConvNet.productOfExperts(parts, weights: weights)
     }
 
     /// The filters' and the networks' probabilities combined: the filters'
