@@ -43,7 +43,7 @@ for i in 0..<500 {
     let image = SyntheticImages.render(spec)
     let name = String(format: "photo%03d.%@", i, i % 7 == 6 ? "png" : "jpg")
     let bytes = i % 7 == 6 ? try PNGCodec.encode(image) : try JPEGCodec.encode(image, quality: 88)
-    FileManager.default.createFile(atPath: folder.appendingPathComponent("images/\(name)").path, contents: Data(bytes))
+    try Data(bytes).write(to: folder.appendingPathComponent("images/\(name)"))
     truth[name] = spec.withMark ? "logo" : "no_logo"
 }
 

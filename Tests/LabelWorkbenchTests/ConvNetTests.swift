@@ -205,4 +205,14 @@ final class ConvNetTests: XCTestCase {
 
         XCTAssertFalse(ConvNetTraining.ChanceLevel(targets: [[0.7, 0.3], [0.7, 0.3]]).isStuck(loss: 0.61), "nothing to learn: no retry")
     }
+
+    /// Retrying keeps the best run, not the last: a run that learned wins, and
+    /// among runs that all stayed at chance the lowest loss does.
+    func testRetriesKeepTheLowestStuckLoss() {
+        let balanced = ConvNetTraining.ChanceLevel(balancedClasses: 2)
+        XCTAssertTrue(balanced.prefers(0.69, over: nil), "the first run is kept")
+        XCTAssertTrue(balanced.prefers(0.66, over: 0.69), "stuck, but lower")
+        XCTAssertFalse(balanced.prefers(0.692, over: 0.66), "stuck and higher: the earlier run stays")
+        XCTAssertTrue(balanced.prefers(0.40, over: 0.30), "a run that learned ends the retries and is kept")
+    }
 }

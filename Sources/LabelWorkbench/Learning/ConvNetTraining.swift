@@ -68,6 +68,14 @@ public struct ConvNetTraining {
             guard chance - floor > 1e-9 else { return false }
             return !(loss - floor <= shareOfChance * (chance - floor))
         }
+
+        /// Whether a run ending at `loss` replaces the run kept so far (ending
+        /// at `kept`): a run that learned always does (retrying stops there);
+        /// among runs that all stayed stuck, the lowest loss is kept.
+        public func prefers(_ loss: Double, over kept: Double?) -> Bool {
+            guard let kept else { return true }
+            return !isStuck(loss: loss) || loss < kept
+        }
     }
 
     public struct Settings: Codable, Sendable, Equatable {

@@ -253,8 +253,10 @@ public struct TrainModel {
         var trained = TrainedConvNets(warmStartModel: previous?.modelId)
         for h in 0..<2 {
             // The first run continues the previous network; a run that never leaves chance is
-            // abandoned early and retried from random weights with another seed.
+            // abandoned early and retried from random weights with another seed. When every run
+            // stays stuck, the one with the lowest loss is kept (the next round continues it).
             var result: (net: ConvNet, loss: Double)?
+            var kept: (net: ConvNet, loss: Double, epochs: Int)?
             var attempt = 0
             var settings = ConvNetTraining.Settings()
             let chance = ConvNetTraining.ChanceLevel(targets: examples[h].map(\.target))
@@ -272,11 +274,14 @@ public struct TrainModel {
                 }
                 settings.seed = UInt64(h + 2 * attempt)
                 result = runNetwork(start, on: examples[h], settings: settings, chance: chance, title: "train network \(h + 1) of 2, \(what)")
+                if chance.prefers(result!.loss, over: kept?.loss) {
+                    kept = (result!.net, result!.loss, settings.epochs)
+                }
                 attempt += 1
             }
-            trained.nets.append(result!.net)
+            trained.nets.append(kept!.net)
             trained.runs.append(attempt)
-            trained.epochs.append(settings.epochs)
+            trained.epochs.append(kept!.epochs)
         }
         let inference = trained.nets.map(ConvNet.Inference.init)
         trained.outOfFold = parallelMap(Array(usable.indices)) { i in
