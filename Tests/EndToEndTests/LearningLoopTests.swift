@@ -58,6 +58,16 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
         XCTAssertEqual(try lw.scalar("SELECT json_extract(parameters, '$.convnet.mirror_at_prediction') FROM model"), 1,
                        "the networks score each image with its mirror image")
+        // Each network is a student: trained afresh on its half's labels plus its teacher's confident
+        // calls on the 100 images no human labeled (at most half of the calls of each label).
+        let own: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_labels') FROM model")
+        let ownCounts = (try JSONSerialization.jsonObject(with: Data(own[0].utf8)) as? [Int]) ?? []
+        let outcomes: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model")
+        XCTAssertTrue(ownCounts.count == 2 && ownCounts.allSatisfy { $0 >= 20 && $0 <= 50 }, "students trained on their teacher's calls: \(own) \(outcomes)")
+        XCTAssertEqual(outcomes, [#"["student","student"]"#])
+        let studentEpochs: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_epochs') FROM model")
+        let studentEpochCounts = (try JSONSerialization.jsonObject(with: Data(studentEpochs[0].utf8)) as? [Int]) ?? []
+        XCTAssertTrue(studentEpochCounts.count == 2 && studentEpochCounts.allSatisfy { $0 >= 32 }, "students start from random weights: \(studentEpochs)")
         let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
         XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
         // Same labels: the model is reused.

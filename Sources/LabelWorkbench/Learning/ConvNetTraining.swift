@@ -11,8 +11,9 @@ public struct ConvNetTraining {
     /// Changes whenever training would give a different network, or a
     /// different model, from the same data (4: networks score each image
     /// with its mirror image; 5 was a colour augmentation, taken back; 6: a run
-    /// is stuck relative to its targets' chance level, `ChanceLevel`).
-    public static let version = 6
+    /// is stuck relative to its targets' chance level, `ChanceLevel`; 7: each
+    /// network is a self-trained student, `SelfTraining`).
+    public static let version = 7
 
     /// A run that has not left chance: its final loss has not come below this
     /// share of the way from the targets' floor to chance level (see

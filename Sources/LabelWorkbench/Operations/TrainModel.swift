@@ -206,6 +206,8 @@ public struct TrainModel {
                 "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
                 "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.runs, "mirror_at_prediction": true,
+                "self_training_labels": trained.pseudoLabels, "self_training_epochs": trained.studentEpochs,
+                "self_training": trained.selfTraining,
             ]
         }
         let parameters = JSON.text(parameterValues)
@@ -250,6 +252,7 @@ public struct TrainModel {
         }
         guard examples.allSatisfy({ $0.count >= 2 }) else { return nil }
         let previous = try previousConvNets(side: side, classes: classes)
+        let unlabeled = try unlabeledInputs(side: side)
         var trained = TrainedConvNets(warmStartModel: previous?.modelId)
         for h in 0..<2 {
             // The first run continues the previous network; a run that never leaves chance is
@@ -279,7 +282,27 @@ public struct TrainModel {
                 }
                 attempt += 1
             }
-            trained.nets.append(kept!.net)
+            var net = kept!.net
+            var outcome = "no unlabeled images"
+            if chance.isStuck(loss: kept!.loss) {
+                outcome = "teacher at chance"
+            } else if !unlabeled.isEmpty {
+                let student = selfTrain(teacher: net, on: examples[h], unlabeled: unlabeled, half: h)
+                if !student.stuck {
+                    net = student.net
+                    outcome = "student"
+                } else {
+                    outcome = String(format: "student at chance (loss %.3f): teacher kept", student.loss)
+                }
+                trained.studentEpochs.append(student.epochs)
+                trained.pseudoLabels.append(student.pseudoLabels)
+            }
+            if trained.studentEpochs.count == h {
+                trained.studentEpochs.append(0)
+                trained.pseudoLabels.append(0)
+            }
+            trained.selfTraining.append(outcome)
+            trained.nets.append(net)
             trained.runs.append(attempt)
             trained.epochs.append(kept!.epochs)
         }
@@ -297,6 +320,56 @@ public struct TrainModel {
         /// Runs per network (a retried seed is a new run) and the kept run's epochs.
         var runs: [Int] = []
         var epochs: [Int] = []
+        /// The teacher's calls each network's student trained on, and its
+        /// epochs (0: no student; the teacher's network is kept).
+        var pseudoLabels: [Int] = []
+        var studentEpochs: [Int] = []
+        /// Per network: "student", or why the teacher was kept.
+        var selfTraining: [String] = []
+    }
+
+    /// Images no human has labeled (the first `SelfTraining.candidateCap` by
+    /// random rank), decoded for the networks; unreadable ones left out.
+    private func unlabeledInputs(side: Int) throws -> [RGBImage] {
+        let paths = try store.pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT path FROM image AS i WHERE NOT EXISTS (SELECT 1 FROM consensus AS c WHERE c.image_id = i.id)
+                ORDER BY random_rank LIMIT ?
+                """, arguments: [SelfTraining.candidateCap])
+        }
+        return parallelMap(paths) { BuiltinModel.convnetInput($0, side: side) }.compactMap { $0 }
+    }
+
+    /// The teacher labels the unlabeled images; a student trains from random
+    /// weights on the half's human labels plus the teacher's confident calls.
+    private func selfTrain(teacher: ConvNet, on examples: [ConvNetTraining.Example], unlabeled: [RGBImage],
+                           half h: Int) -> (net: ConvNet, loss: Double, stuck: Bool, epochs: Int, pseudoLabels: Int) {
+        let inference = ConvNet.Inference(teacher)
+        var scores: [[Double]] = []
+        progress?.start("network \(h + 1) of 2 labels \(unlabeled.count) unlabeled images", total: unlabeled.count)
+        for start in stride(from: 0, to: unlabeled.count, by: 256) {
+            let chunk = Array(unlabeled[start..<min(unlabeled.count, start + 256)])
+            scores += parallelMap(chunk) { inference.probabilities(letterboxed: $0, mirror: true) }
+            progress?.advance(by: chunk.count)
+        }
+        progress?.finish()
+        let picked = SelfTraining.pseudoLabels(scores)
+        let classes = teacher.classes
+        let all = examples + picked.map { call in
+            ConvNetTraining.Example(image: unlabeled[call.index], target: (0..<classes).map { $0 == call.label ? 1 : 0 })
+        }
+        var settings = ConvNetTraining.Settings()
+        settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: all.count)
+        let chance = ConvNetTraining.ChanceLevel(targets: all.map(\.target))
+        // Like the teacher's first runs, a student from random weights can stay at chance: another seed.
+        var kept: (net: ConvNet, loss: Double)?
+        for attempt in 0..<Self.convnetAttempts where kept == nil || chance.isStuck(loss: kept!.loss) {
+            settings.seed = UInt64(50 + h + 2 * attempt)
+            let run = runNetwork(ConvNet(side: teacher.side, classes: classes, seed: UInt64(150 + h + 2 * attempt)), on: all, settings: settings,
+                                 chance: chance, title: "train network \(h + 1) of 2 on \(examples.count) human labels and \(picked.count) of its own, seed \(attempt + 1)")
+            if chance.prefers(run.loss, over: kept?.loss) { kept = run }
+        }
+        return (kept!.net, kept!.loss, chance.isStuck(loss: kept!.loss), settings.epochs, picked.count)
     }
 
     /// One training run with its progress bar, given up early when it stays at chance.
