@@ -216,3 +216,10 @@ final class ConvNetTests: XCTestCase {
         XCTAssertTrue(balanced.prefers(0.40, over: 0.30), "a run that learned ends the retries and is kept")
     }
 }
+
+extension ConvNetTraining.ChanceLevel {
+    /// Balanced one-hot labels of `classes` labels: chance ln(classes), floor 0.
+    init(balancedClasses classes: Int) {
+        self.init(targets: (0..<classes).map { c in (0..<classes).map { $0 == c ? 1 : 0 } })
+    }
+}

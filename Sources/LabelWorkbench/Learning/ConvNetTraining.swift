@@ -56,12 +56,6 @@ public struct ConvNetTraining {
             chance = mean.reduce(0) { $0 - ($1 > 0 ? ($1 / n) * log($1 / n) : 0) }
         }
 
-        /// Balanced one-hot labels: chance ln(classes), floor 0.
-        public init(balancedClasses classes: Int) {
-            chance = log(Double(classes))
-            floor = 0
-        }
-
         /// Whether a run with this loss has removed less than (1 − share) of
         /// what could be learned. With nothing to learn (every target the
         /// same), no run is stuck.

@@ -200,14 +200,14 @@ public struct TrainModel {
             let settings = ConvNetTraining.Settings()
             parameterValues["convnet"] = [
                 "side": convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
-                "warm_start_model": trained.warmStartModel as Any, "epochs": trained.epochs,
+                "warm_start_model": trained.warmStartModel as Any, "epochs": trained.networks.map(\.epochs),
                 "minimum_image_steps": ConvNetTraining.Settings.minimumImageSteps, "batch_size": settings.batchSize,
                 "max_learning_rate": settings.maxLearningRate, "weight_decay": settings.weightDecay,
                 "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
-                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.runs, "mirror_at_prediction": true,
-                "self_training_labels": trained.pseudoLabels, "self_training_epochs": trained.studentEpochs,
-                "self_training": trained.selfTraining,
+                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.networks.map(\.runs), "mirror_at_prediction": true,
+                "self_training_labels": trained.networks.map(\.pseudoLabels),
+                "self_training_epochs": trained.networks.map(\.studentEpochs), "self_training": trained.networks.map(\.selfTraining),
             ]
         }
         let parameters = JSON.text(parameterValues)
@@ -256,55 +256,37 @@ public struct TrainModel {
         var trained = TrainedConvNets(warmStartModel: previous?.modelId)
         for h in 0..<2 {
             // The first run continues the previous network; a run that never leaves chance is
-            // abandoned early and retried from random weights with another seed. When every run
-            // stays stuck, the one with the lowest loss is kept (the next round continues it).
-            var result: (net: ConvNet, loss: Double)?
-            var kept: (net: ConvNet, loss: Double, epochs: Int)?
-            var attempt = 0
-            var settings = ConvNetTraining.Settings()
+            // abandoned early and retried from random weights with another seed.
             let chance = ConvNetTraining.ChanceLevel(targets: examples[h].map(\.target))
-            while attempt < Self.convnetAttempts && (result == nil || chance.isStuck(loss: result!.loss)) {
-                let start: ConvNet
-                let what: String
-                if attempt == 0, let previous {
-                    start = previous.nets[h]
-                    settings.epochs = ConvNetTraining.Settings.warmStartEpochs
-                    what = "from model \(previous.modelId)"
-                } else {
-                    start = ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt))
-                    settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples[h].count)
-                    what = "seed \(attempt + 1)"
-                }
+            let teacher = bestRun(chance: chance) { attempt in
+                var settings = ConvNetTraining.Settings()
                 settings.seed = UInt64(h + 2 * attempt)
-                result = runNetwork(start, on: examples[h], settings: settings, chance: chance, title: "train network \(h + 1) of 2, \(what)")
-                if chance.prefers(result!.loss, over: kept?.loss) {
-                    kept = (result!.net, result!.loss, settings.epochs)
+                if attempt == 0, let previous {
+                    settings.epochs = ConvNetTraining.Settings.warmStartEpochs
+                    return (previous.nets[h], settings, "from model \(previous.modelId)")
                 }
-                attempt += 1
+                settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples[h].count)
+                return (ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt)), settings, "seed \(attempt + 1)")
+            } train: { start, settings, what in
+                runNetwork(start, on: examples[h], settings: settings, chance: chance, title: "train network \(h + 1) of 2, \(what)")
             }
-            var net = kept!.net
-            var outcome = "no unlabeled images"
-            if chance.isStuck(loss: kept!.loss) {
-                outcome = "teacher at chance"
-            } else if !unlabeled.isEmpty {
-                let student = selfTrain(teacher: net, on: examples[h], unlabeled: unlabeled, half: h)
-                if !student.stuck {
-                    net = student.net
-                    outcome = "student"
+            var record = TrainedConvNets.Network(net: teacher.net, runs: teacher.runs, epochs: teacher.epochs)
+            if chance.isStuck(loss: teacher.loss) {
+                record.selfTraining = "teacher at chance"
+            } else if unlabeled.isEmpty {
+                record.selfTraining = "no unlabeled images"
+            } else {
+                let student = selfTrain(teacher: teacher.net, on: examples[h], unlabeled: unlabeled, half: h)
+                record.pseudoLabels = student.pseudoLabels
+                record.studentEpochs = student.epochs
+                if student.stuck {
+                    record.selfTraining = String(format: "student at chance (loss %.3f): teacher kept", student.loss)
                 } else {
-                    outcome = String(format: "student at chance (loss %.3f): teacher kept", student.loss)
+                    record.net = student.net
+                    record.selfTraining = "student"
                 }
-                trained.studentEpochs.append(student.epochs)
-                trained.pseudoLabels.append(student.pseudoLabels)
             }
-            if trained.studentEpochs.count == h {
-                trained.studentEpochs.append(0)
-                trained.pseudoLabels.append(0)
-            }
-            trained.selfTraining.append(outcome)
-            trained.nets.append(net)
-            trained.runs.append(attempt)
-            trained.epochs.append(kept!.epochs)
+            trained.networks.append(record)
         }
         let inference = trained.nets.map(ConvNet.Inference.init)
         trained.outOfFold = parallelMap(Array(usable.indices)) { i in
@@ -315,17 +297,24 @@ public struct TrainModel {
 
     struct TrainedConvNets {
         var warmStartModel: Int64?
-        var nets: [ConvNet] = []
+        var networks: [Network] = []
         var outOfFold: [[Double]?] = []
-        /// Runs per network (a retried seed is a new run) and the kept run's epochs.
-        var runs: [Int] = []
-        var epochs: [Int] = []
-        /// The teacher's calls each network's student trained on, and its
-        /// epochs (0: no student; the teacher's network is kept).
-        var pseudoLabels: [Int] = []
-        var studentEpochs: [Int] = []
-        /// Per network: "student", or why the teacher was kept.
-        var selfTraining: [String] = []
+
+        /// One half's network and how it came about.
+        struct Network {
+            var net: ConvNet
+            /// Runs of the teacher (a retried seed is a new run) and the kept run's epochs.
+            var runs: Int
+            var epochs: Int
+            /// The teacher's calls the student trained on and the student's
+            /// epochs (0: no student was trained).
+            var pseudoLabels = 0
+            var studentEpochs = 0
+            /// "student", or why the teacher was kept.
+            var selfTraining = ""
+        }
+
+        var nets: [ConvNet] { networks.map(\.net) }
     }
 
     /// Images no human has labeled (the first `SelfTraining.candidateCap` by
@@ -362,14 +351,32 @@ public struct TrainModel {
         settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: all.count)
         let chance = ConvNetTraining.ChanceLevel(targets: all.map(\.target))
         // Like the teacher's first runs, a student from random weights can stay at chance: another seed.
-        var kept: (net: ConvNet, loss: Double)?
-        for attempt in 0..<Self.convnetAttempts where kept == nil || chance.isStuck(loss: kept!.loss) {
+        let student = bestRun(chance: chance) { attempt in
             settings.seed = UInt64(50 + h + 2 * attempt)
-            let run = runNetwork(ConvNet(side: teacher.side, classes: classes, seed: UInt64(150 + h + 2 * attempt)), on: all, settings: settings,
-                                 chance: chance, title: "train network \(h + 1) of 2 on \(examples.count) human labels and \(picked.count) of its own, seed \(attempt + 1)")
-            if chance.prefers(run.loss, over: kept?.loss) { kept = run }
+            return (ConvNet(side: teacher.side, classes: classes, seed: UInt64(150 + h + 2 * attempt)), settings, "seed \(attempt + 1)")
+        } train: { start, settings, what in
+            runNetwork(start, on: all, settings: settings, chance: chance,
+                       title: "train network \(h + 1) of 2 on \(examples.count) human labels and \(picked.count) of its own, \(what)")
         }
-        return (kept!.net, kept!.loss, chance.isStuck(loss: kept!.loss), settings.epochs, picked.count)
+        return (student.net, student.loss, chance.isStuck(loss: student.loss), student.epochs, picked.count)
+    }
+
+    /// Up to `convnetAttempts` runs, each set up by `setUp(attempt)`: stops at
+    /// the first run that leaves chance; when all stay stuck, keeps the one
+    /// with the lowest loss (`ChanceLevel.prefers`).
+    private func bestRun(chance: ConvNetTraining.ChanceLevel,
+                         setUp: (Int) -> (start: ConvNet, settings: ConvNetTraining.Settings, what: String),
+                         train: (ConvNet, ConvNetTraining.Settings, String) -> (net: ConvNet, loss: Double))
+        -> (net: ConvNet, loss: Double, epochs: Int, runs: Int) {
+        var kept: (net: ConvNet, loss: Double, epochs: Int)?
+        var runs = 0
+        while runs < Self.convnetAttempts && (kept == nil || chance.isStuck(loss: kept!.loss)) {
+            let (start, settings, what) = setUp(runs)
+            let run = train(start, settings, what)
+            if chance.prefers(run.loss, over: kept?.loss) { kept = (run.net, run.loss, settings.epochs) }
+            runs += 1
+        }
+        return (kept!.net, kept!.loss, kept!.epochs, runs)
     }
 
     /// One training run with its progress bar, given up early when it stays at chance.
