@@ -57,6 +57,10 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("convnet-side"), help: "The convolutional network's input: images letterboxed to this many pixels (a multiple of 64).")
     var convnetSide = JobSettings.defaults.convnetSide
 
+    @Option(name: .customLong("self-training"),
+            help: ArgumentHelp("With filters+convnet: each network's confident calls on unlabeled images train a fresh network that replaces it (more machine labels, ~9× the training time).", valueName: "on|off"))
+    var selfTraining = JobSettings.defaults.selfTraining ? "on" : "off"
+
     func validate() throws {
         if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }
     }
@@ -78,6 +82,7 @@ struct InitCommand: ParsableCommand {
             settings.randomShare = randomShare
             settings.model = model
             settings.convnetSide = convnetSide
+            settings.selfTraining = try JobSettings.parseSwitch(selfTraining, option: "--self-training")
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -26,18 +26,20 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertEqual(try lw.query("SELECT name FROM label ORDER BY class_index") as [String], ["logo", "no_logo"])
         // Every setting counts, not only the labels: a changed one is refused, the job stays as it was.
         for setting in [["--validation-extra-vote-below", "0.9"], ["--random-share", "0.5"], ["--features", "128:256"], ["--max-human", "10"],
-                        ["--model", "filters"], ["--convnet-side", "192"], ["--validation-max-workers-per-image", "5"]] {
+                        ["--model", "filters"], ["--convnet-side", "192"], ["--validation-max-workers-per-image", "5"],
+                        ["--self-training", "off"]] {
             let changed = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"] + setting)
             XCTAssertEqual(changed.status, 1, "\(setting): \(changed.stdout)")
         }
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters+convnet' AND convnet_side = 256 AND validation_max_workers_per_image = 7"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters+convnet' AND convnet_side = 256 AND validation_max_workers_per_image = 7 AND self_training = 1"), 1)
     }
 
     func testInitRejectsBadSettingsWithoutCreatingAJob() throws {
         for arguments in [["--labels", "logo"], ["--labels", "a,a"], ["--labels", "a,,b"],
                           ["--labels", "a,b", "--target-accuracy", "1.5"], ["--labels", "a,b", "--workers-per-image", "0"],
                           ["--labels", "a,b", "--random-share", "1.5"], ["--labels", "a,b", "--features", "12:3"], ["--labels", "a,b", "--max-human=-1"],
-                          ["--labels", "a,b", "--model", "resnet"], ["--labels", "a,b", "--convnet-side", "100"], ["--labels", "a,b", "--convnet-side", "0"]] {
+                          ["--labels", "a,b", "--model", "resnet"], ["--labels", "a,b", "--convnet-side", "100"], ["--labels", "a,b", "--convnet-side", "0"],
+                          ["--labels", "a,b", "--self-training", "no"]] {
             let result = try lw.run(["init"] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)

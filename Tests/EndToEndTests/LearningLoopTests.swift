@@ -125,4 +125,38 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.skipped') IS NOT NULL FROM model ORDER BY id") as [Bool],
                        [false, false, true])
     }
+
+    /// `lw init --self-training off`: the networks are the ones trained on the
+    /// human labels; no student, no unlabeled image decoded; the model says so.
+    func testSelfTrainingOffKeepsTheNetworksTrainedOnHumanLabels() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
+                                   "--convnet-side", "64", "--self-training", "off"]).status, 0)
+        let dir = lw.directory.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var csv = "worker,source,label\n"
+        for i in 0..<120 {
+            let spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(7000 + i))
+            let name = String(format: "q%04d.jpg", i)
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
+                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
+            let label = spec.withMark ? "logo" : "no_logo"
+            if i < 80 { csv += "ann1,\(name),\(label)\nann2,\(name),\(label)\n" }
+        }
+        try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        let train = try lw.run(["train"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+convnet"])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model") as [String], [#"["off","off"]"#])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_labels') FROM model") as [String], ["[0,0]"])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_epochs') FROM model") as [String], ["[0,0]"])
+        // The setting is the job's: turning it on later is refused, the model stays reused.
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
+                                   "--convnet-side", "64", "--self-training", "on"]).status, 1)
+        XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)
+    }
 }

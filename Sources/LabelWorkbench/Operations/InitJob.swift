@@ -22,6 +22,9 @@ public struct JobSettings: Sendable, Equatable {
     public var model = "filters+convnet"
     /// The convolutional network's input side (pixels; a multiple of 64).
     public var convnetSide = 256
+    /// Whether each network is replaced by a student trained on the human
+    /// labels plus its confident calls on unlabeled images (see `SelfTraining`).
+    public var selfTraining = true
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -32,6 +35,15 @@ public struct JobSettings: Sendable, Equatable {
 
     /// Every setting's default, in one place (`lw init`'s options show these).
     public static let defaults = JobSettings(name: "lw-job", labels: [])
+
+    /// "on" or "off" for a switch option; anything else is a one-line error naming the option.
+    public static func parseSwitch(_ value: String, option: String) throws -> Bool {
+        switch value {
+        case "on": return true
+        case "off": return false
+        default: throw LWError.invalidArgument("\(option) '\(value)' is not a switch value: use on or off")
+        }
+    }
 
     /// Checks the settings before anything is written.
     public func validate() throws {
@@ -93,7 +105,8 @@ public enum InitJob {
                 let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
                 let extra = try Row.fetchOne(db, sql: """
                     SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below, random_share,
-                           feature_banks, max_human_labels, max_human_percent, model, convnet_side, validation_max_workers_per_image FROM job
+                           feature_banks, max_human_labels, max_human_percent, model, convnet_side, validation_max_workers_per_image,
+                           self_training FROM job
                     """)!
                 if job.name == settings.name && labels == settings.labels
                     && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy
@@ -102,7 +115,7 @@ public enum InitJob {
                     && extra[4] as String == settings.featureBanks && extra[5] as Int? == settings.maxHumanLabels
                     && extra[6] as Double? == settings.maxHumanPercent
                     && extra[7] as String == settings.model && extra[8] as Int == settings.convnetSide
-                    && extra[9] as Int == settings.validationMaxWorkersPerImage {
+                    && extra[9] as Int == settings.validationMaxWorkersPerImage && extra[10] as Bool == settings.selfTraining {
                     return .alreadyInitialized
                 }
                 throw LWError.alreadyInitialized(database: databasePath,
@@ -112,15 +125,16 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?, validation_max_workers_per_image = ?",
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?, validation_max_workers_per_image = ?, self_training = ?",
                            arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
                                        settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow,
-                                       settings.model, settings.convnetSide, settings.validationMaxWorkersPerImage])
+                                       settings.model, settings.convnetSide, settings.validationMaxWorkersPerImage, settings.selfTraining])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
+                "self_training": settings.selfTraining,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

@@ -73,15 +73,18 @@ public struct TrainModel {
     private func train() throws -> Summary {
         let context = self.context
         let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
-        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, model, convnet_side FROM job")! }
+        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, model, convnet_side, self_training FROM job")! }
         let target: Double = job["target_accuracy"]
         let withConvNet = (job["model"] as String) == "filters+convnet", convnetSide: Int = job["convnet_side"]
+        let selfTraining: Bool = job["self_training"]
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
         let labeled = try loadLabeled(labels: labels)
         try checkEnough(labeled, labels: labels)
 
         let (extractorId, extractor) = try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
+        // Models trained before the switch existed had self-training on: their key stays the same.
         let modelVersion = extractor.version + (withConvNet ? "|convnet:\(convnetSide):\(ConvNetTraining.version)" : "")
+            + (withConvNet && !selfTraining ? "|self-training:off" : "")
         let setHash = Self.hash(labeled, extractor: modelVersion, target: target)
         if let existing = try store.pool.read({ db in
             try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [setHash])
@@ -117,7 +120,7 @@ public struct TrainModel {
         var convnets: [ConvNet]?
         var convnetWeight: Double?
         var convnetRuns: TrainedConvNets?
-        if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide) {
+        if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide, selfTraining: selfTraining) {
             convnetOutOfFold = trained.outOfFold
             convnetRuns = trained
             // The networks' weight, by out-of-fold log-loss over all human labels (as the L2
@@ -239,9 +242,10 @@ public struct TrainModel {
     /// the other half (halves by the image's random rank, so an image stays in
     /// its half across rounds). Each starts from the previous model's network
     /// of its half when there is one (it saw only images of that half, so the
-    /// out-of-fold scores stay honest) and otherwise from random weights. nil
-    /// when a half has too few readable images.
-    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int) throws -> TrainedConvNets? {
+    /// out-of-fold scores stay honest) and otherwise from random weights; with
+    /// `selfTraining`, a student trained on its calls replaces it. nil when a
+    /// half has too few readable images.
+    private func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool) throws -> TrainedConvNets? {
         let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
         let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }
         let halves = usable.map { Self.half($0.randomRank) }
@@ -252,7 +256,7 @@ public struct TrainModel {
         }
         guard examples.allSatisfy({ $0.count >= 2 }) else { return nil }
         let previous = try previousConvNets(side: side, classes: classes)
-        let unlabeled = try unlabeledInputs(side: side)
+        let unlabeled = selfTraining ? try unlabeledInputs(side: side) : []
         var trained = TrainedConvNets(warmStartModel: previous?.modelId)
         for h in 0..<2 {
             // The first run continues the previous network; a run that never leaves chance is
@@ -271,7 +275,9 @@ public struct TrainModel {
                 runNetwork(start, on: examples[h], settings: settings, chance: chance, title: "train network \(h + 1) of 2, \(what)")
             }
             var record = TrainedConvNets.Network(net: teacher.net, runs: teacher.runs, epochs: teacher.epochs)
-            if chance.isStuck(loss: teacher.loss) {
+            if !selfTraining {
+                record.selfTraining = "off"
+            } else if chance.isStuck(loss: teacher.loss) {
                 record.selfTraining = "teacher at chance"
             } else if unlabeled.isEmpty {
                 record.selfTraining = "no unlabeled images"
@@ -310,7 +316,7 @@ public struct TrainModel {
             /// epochs (0: no student was trained).
             var pseudoLabels = 0
             var studentEpochs = 0
-            /// "student", or why the teacher was kept.
+            /// "student", or why the teacher was kept ("off": the job's setting).
             var selfTraining = ""
         }
 
