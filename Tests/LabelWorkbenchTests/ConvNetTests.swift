@@ -153,6 +153,32 @@ final class ConvNetTests: XCTestCase {
         XCTAssertEqual(model.combined(filters: filters, convnet: network), BuiltinModel.combine([filters, network], weights: [1, 0.25]))
     }
 
+    /// The networks' weight is the one whose combination ranks the labels
+    /// best: an informative network gets weight, a useless one none, and an
+    /// informative but overconfident one keeps its weight (log-loss, which
+    /// chose the weight before, punished its confident mistakes).
+    func testTheNetworksWeightIsChosenByRanking() {
+        var rng = SeededGenerator(seed: 7)
+        func gaussian() -> Double { (-2 * log(max(rng.unit(), 1e-12))).squareRoot() * cos(2 * Double.pi * rng.unit()) }
+        func probabilities(_ logit: Double) -> [Double] { let p = 1 / (1 + exp(-logit)); return [p, 1 - p] }
+        let labels = (0..<400).map { $0 % 2 }
+        let sign = labels.map { $0 == 0 ? 1.0 : -1.0 }
+        let filters = sign.map { probabilities($0 + 1.5 * gaussian()) }
+        let informative = sign.map { probabilities(8 * ($0 + 1.2 * gaussian())) }
+        let useless = sign.map { _ in probabilities(gaussian()) }
+        let chooseWith = { (net: [[Double]?]) in BuiltinModel.chooseConvnetWeight(filters: filters, convnet: net, labels: labels, classes: 2) }
+        XCTAssertEqual(chooseWith(useless), 0, "a network that ranks nothing gets no weight")
+        XCTAssertGreaterThanOrEqual(chooseWith(informative), 0.25, "an overconfident but informative network gets weight")
+        var logLoss = [Double: Double]()
+        for w in BuiltinModel.convnetWeights {
+            logLoss[w] = zip(filters, informative).enumerated().reduce(0) { sum, item in
+                sum - log(BuiltinModel.combine([item.element.0, item.element.1], weights: [1, w])[labels[item.offset]])
+            }
+        }
+        XCTAssertLessThan(logLoss[0.25]!, logLoss[1]!, "log-loss prefers less of the overconfident network")
+        XCTAssertEqual(chooseWith(informative.map { _ in nil }), 0, "no network scores: the filters alone")
+    }
+
     /// A network from random weights gets 32 epochs, more on a small set (at
     /// least `minimumImageSteps` image-steps); the cost stays bounded.
     func testASmallSetGetsMoreEpochs() {

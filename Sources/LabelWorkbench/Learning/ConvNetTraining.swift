@@ -12,8 +12,9 @@ public struct ConvNetTraining {
     /// different model, from the same data (4: networks score each image
     /// with its mirror image; 5 was a colour augmentation, taken back; 6: a run
     /// is stuck relative to its targets' chance level, `ChanceLevel`; 7: each
-    /// network is a self-trained student, `SelfTraining`).
-    public static let version = 7
+    /// network is a self-trained student, `SelfTraining`; 8: the networks'
+    /// weight in the model is chosen by ranking, `BuiltinModel.chooseConvnetWeight`).
+    public static let version = 8
 
     /// A run that has not left chance: its final loss has not come below this
     /// share of the way from the targets' floor to chance level (see

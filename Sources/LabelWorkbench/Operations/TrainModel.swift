@@ -123,19 +123,10 @@ public struct TrainModel {
         if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide, selfTraining: selfTraining) {
             convnetOutOfFold = trained.outOfFold
             convnetRuns = trained
-            // The networks' weight, by out-of-fold log-loss over all human labels (as the L2
-            // strength is chosen). The filters keep their full weight: with weights summing to
-            // one, log-loss preferred a useless network, whose near-0.5 scores only tempered
-            // the filters' overconfidence (and left no confident images).
-            var bestLoss = Double.infinity
-            for w in BuiltinModel.convnetWeights {
-                var loss = 0.0
-                for i in usable.indices {
-                    let p = trained.outOfFold[i].map { BuiltinModel.combine([chosen.oof[i], $0], weights: [1, w]) } ?? chosen.oof[i]
-                    for c in 0..<labels.count { loss -= usable[i].posteriors[c] * log(max(p[c], 1e-12)) }
-                }
-                if loss < bestLoss - 1e-9 { bestLoss = loss; convnetWeight = w }
-            }
+            // The networks' weight, by how well the out-of-fold combination ranks all human
+            // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.
+            convnetWeight = BuiltinModel.chooseConvnetWeight(filters: chosen.oof, convnet: trained.outOfFold,
+                                                             labels: usable.map(\.label), classes: labels.count)
             let w = convnetWeight!
             for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p], weights: [1, w]) } }
             // Kept even with no weight: the next round's networks start from them
