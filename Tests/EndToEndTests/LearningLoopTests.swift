@@ -70,6 +70,8 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertTrue(studentEpochCounts.count == 2 && studentEpochCounts.allSatisfy { $0 >= 32 }, "students start from random weights: \(studentEpochs)")
         let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
         XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
+        let criterion: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.weight_chosen_by') FROM model")
+        XCTAssertEqual(criterion, ["out-of-fold AUC"], "the model says how its networks' weight was chosen")
         // Same labels: the model is reused.
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)

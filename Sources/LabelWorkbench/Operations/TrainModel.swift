@@ -125,9 +125,9 @@ public struct TrainModel {
             convnetRuns = trained
             // The networks' weight, by how well the out-of-fold combination ranks all human
             // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.
-            convnetWeight = BuiltinModel.chooseConvnetWeight(filters: chosen.oof, convnet: trained.outOfFold,
-                                                             labels: usable.map(\.label), classes: labels.count)
-            let w = convnetWeight!
+            let w = BuiltinModel.chooseConvnetWeight(filters: chosen.oof, convnet: trained.outOfFold,
+                                                     labels: usable.map(\.label), classes: labels.count)
+            convnetWeight = w
             for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p], weights: [1, w]) } }
             // Kept even with no weight: the next round's networks start from them
             // (auto-label skips networks of weight 0).
@@ -199,6 +199,7 @@ public struct TrainModel {
                 "max_learning_rate": settings.maxLearningRate, "weight_decay": settings.weightDecay,
                 "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
+                "weight_chosen_by": "out-of-fold AUC",
                 "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.networks.map(\.runs), "mirror_at_prediction": true,
                 "self_training_labels": trained.networks.map(\.pseudoLabels),
                 "self_training_epochs": trained.networks.map(\.studentEpochs), "self_training": trained.networks.map(\.selfTraining),
