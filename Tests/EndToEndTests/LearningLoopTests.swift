@@ -72,6 +72,16 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
         let criterion: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.weight_chosen_by') FROM model")
         XCTAssertEqual(criterion, ["out-of-fold AUC"], "the model says how its networks' weight was chosen")
+        // The threshold's evidence is stored with the model: each validation image with its out-of-fold
+        // prediction, and the view recounts what the search covered.
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model_validation"), try lw.scalar("SELECT validation_size FROM model"))
+        XCTAssertEqual(try lw.scalar("""
+            SELECT count(*) FROM model_validation AS v JOIN consensus AS c ON c.image_id = v.image_id AND c.label_id = v.human_label_id
+            """), 300, "every validation image is a human-labeled one, with its consensus label")
+        let covered: [Double] = try lw.query("SELECT sum(covered_items) FROM threshold_evidence")
+        let reported: [Double] = try lw.query("SELECT json_extract(metrics, '$.covered_share') * validation_size FROM model")
+        XCTAssertEqual(covered.first ?? -1, reported.first ?? -2, accuracy: 0.01, "the view covers what the search covered")
+        XCTAssertGreaterThan(covered.first ?? 0, 0)
         // Same labels: the model is reused.
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 
 final class PredictionsImportTests: XCTestCase {
@@ -37,6 +38,11 @@ final class PredictionsImportTests: XCTestCase {
         XCTAssertEqual(auto.status, 0)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 50, imported.stdout + auto.stdout)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model WHERE kind = 'external'"), 1)
+        // Its evidence: the 150 voted images the file predicts, all right and all covered.
+        let evidence: [Row] = try DatabaseQueue(path: lw.database).read { try Row.fetchAll($0, sql: "SELECT * FROM threshold_evidence") }
+        XCTAssertEqual(evidence.map { $0["validation_items"] as Int }.reduce(0, +), 150)
+        XCTAssertEqual(evidence.map { $0["covered_items"] as Int }.reduce(0, +), 150)
+        XCTAssertEqual(evidence.map { $0["covered_against_consensus"] as Int }, [0, 0])
     }
 
     /// A later model keeps the machine labels it agrees with (even below its own

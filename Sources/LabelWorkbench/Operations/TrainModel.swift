@@ -219,6 +219,10 @@ public struct TrainModel {
                 """, arguments: [algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
                                  lowestThreshold, classThresholds, target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
+            try ModelValidation.record(db, modelId: id, items: zip(validationIndex, zip(predictedLabels, items)).map { i, call in
+                ModelValidation.Item(imageId: usable[i].imageId, predicted: call.0, human: usable[i].label,
+                                     confidence: call.1.confidence, labelRight: call.1.correct)
+            })
             try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
                 "training_size": trainingSize, "validation_size": validationSize, "threshold": lowestThreshold as Any,
                 "class_thresholds": classThresholds,

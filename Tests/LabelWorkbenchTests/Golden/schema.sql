@@ -141,6 +141,16 @@ CREATE TABLE model (
     run_id          INTEGER NOT NULL REFERENCES run(id)
 );
 
+CREATE TABLE model_validation (
+    model_id        INTEGER NOT NULL REFERENCES model(id),
+    image_id        INTEGER NOT NULL REFERENCES image(id),
+    label_id        INTEGER NOT NULL REFERENCES label(id),    -- the model's label for the image
+    confidence      REAL    NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+    human_label_id  INTEGER NOT NULL REFERENCES label(id),    -- the consensus label when the model was made
+    label_right     REAL    NOT NULL CHECK (label_right >= 0 AND label_right <= 1),
+    PRIMARY KEY (model_id, image_id)
+) WITHOUT ROWID;
+
 CREATE TABLE prediction (
     model_id    INTEGER NOT NULL REFERENCES model(id),
     image_id    INTEGER NOT NULL REFERENCES image(id),
@@ -286,6 +296,19 @@ SELECT m.id AS model_id, m.kind, m.algorithm, m.training_size, m.validation_size
        (SELECT count(*) FROM machine_label AS ml WHERE ml.model_id = m.id) AS machine_labels,
        m.created_at
 FROM model AS m;
+
+CREATE VIEW threshold_evidence AS
+WITH item AS (
+    SELECT v.model_id, v.label_id, v.confidence, v.human_label_id, v.label_right, l.name AS label, l.class_index,
+           CASE WHEN m.class_thresholds IS NULL THEN m.threshold
+                ELSE (SELECT t.value FROM json_each(m.class_thresholds) AS t WHERE t.key = l.name) END AS threshold
+    FROM model_validation AS v JOIN model AS m ON m.id = v.model_id JOIN label AS l ON l.id = v.label_id
+)
+SELECT model_id, label, threshold, count(*) AS validation_items,
+       coalesce(sum(confidence >= threshold), 0) AS covered_items,
+       avg(CASE WHEN confidence >= threshold THEN label_right END) AS covered_accuracy,
+       coalesce(sum(confidence >= threshold AND human_label_id <> label_id), 0) AS covered_against_consensus
+FROM item GROUP BY model_id, class_index;
 
 CREATE VIEW worker_link AS
 SELECT w.name AS worker, w.active, t.created_at AS link_created_at
