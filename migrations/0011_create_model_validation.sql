@@ -19,9 +19,9 @@ CREATE TABLE model_validation (
 ) WITHOUT ROWID;
 
 -- Per model and predicted label: its threshold, the validation items, how many
--- are at or above it (covered), the covered items' mean `label_right` (the
--- accuracy against the consensus posteriors; a built-in model's own estimate,
--- `metrics.covered_accuracy`, may be the joint one, see `lw train`) and how
+-- are at or above it (covered), the covered items' mean `label_right` (their
+-- accuracy against the consensus posteriors; not `metrics.covered_accuracy`,
+-- which for a built-in model may be the joint estimate, see `lw train`) and how
 -- many of them the consensus labels otherwise.
 CREATE VIEW threshold_evidence AS
 WITH item AS (
@@ -32,6 +32,6 @@ WITH item AS (
 )
 SELECT model_id, label, threshold, count(*) AS validation_items,
        coalesce(sum(confidence >= threshold), 0) AS covered_items,
-       avg(CASE WHEN confidence >= threshold THEN label_right END) AS covered_accuracy,
+       avg(CASE WHEN confidence >= threshold THEN label_right END) AS covered_consensus_accuracy,
        coalesce(sum(confidence >= threshold AND human_label_id <> label_id), 0) AS covered_against_consensus
 FROM item GROUP BY model_id, class_index;

@@ -21,7 +21,10 @@ enum ModelValidation {
             VALUES (?, ?, ?, ?, ?, ?)
             """)
         for item in items {
-            try insert.execute(arguments: [modelId, item.imageId, labelIds[item.predicted], item.confidence,
+            // Clamped so a rounding error past 0 or 1 cannot fail the CHECK and with it
+            // the model's whole transaction; values inside keep every bit (the
+            // threshold is one of these confidences and must compare equal).
+            try insert.execute(arguments: [modelId, item.imageId, labelIds[item.predicted], min(max(item.confidence, 0), 1),
                                            labelIds[item.human], min(max(item.labelRight, 0), 1)])
         }
     }

@@ -306,7 +306,7 @@ WITH item AS (
 )
 SELECT model_id, label, threshold, count(*) AS validation_items,
        coalesce(sum(confidence >= threshold), 0) AS covered_items,
-       avg(CASE WHEN confidence >= threshold THEN label_right END) AS covered_accuracy,
+       avg(CASE WHEN confidence >= threshold THEN label_right END) AS covered_consensus_accuracy,
        coalesce(sum(confidence >= threshold AND human_label_id <> label_id), 0) AS covered_against_consensus
 FROM item GROUP BY model_id, class_index;
 
