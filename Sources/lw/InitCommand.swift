@@ -61,6 +61,10 @@ struct InitCommand: ParsableCommand {
             help: ArgumentHelp("With filters+convnet: each network's confident calls on unlabeled images train a fresh network that replaces it (more machine labels, ~9× the training time).", valueName: "on|off"))
     var selfTraining = JobSettings.defaults.selfTraining ? "on" : "off"
 
+    @Option(name: .customLong("threshold-confidence"),
+            help: "How sure lw must be that machine labels reach --target-accuracy: the one-sided confidence of the Wilson lower bound on validation that sets each threshold (0.975 is stricter: fewer machine labels).")
+    var thresholdConfidence = JobSettings.defaults.thresholdConfidence
+
     func validate() throws {
         if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }
     }
@@ -82,6 +86,7 @@ struct InitCommand: ParsableCommand {
             settings.randomShare = randomShare
             settings.model = model
             settings.convnetSide = convnetSide
+            settings.thresholdConfidence = thresholdConfidence
             settings.selfTraining = try JobSettings.parseSwitch(selfTraining, option: "--self-training")
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {

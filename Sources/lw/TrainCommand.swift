@@ -11,8 +11,10 @@ struct TrainCommand: ParsableCommand {
             imported images), caches every image's features in the database, fits a
             logistic regression and (model filters+convnet, the default) trains two
             small convolutional networks on the pixels, each on half of the human
-            labels, and picks the lowest confidence whose validation
-            accuracy has a Wilson lower bound at the job's target. Same labels and
+            labels, and picks the lowest confidence whose validation accuracy has a
+            one-sided Wilson lower bound (at the job's threshold confidence, 0.95 by
+            default) at the job's target; the evidence is kept in model_validation
+            and recounted by the view threshold_evidence. Same labels and
             settings as the latest model: the model is reused, nothing new is written.
             Exit 1 when there are too few human labels.
             Example: lw train
@@ -40,7 +42,7 @@ struct TrainCommand: ParsableCommand {
                         ", calibration error \(f("calibration_error"))")
             if s.threshold != nil {
                 let each = s.classThresholds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map { String(format: "%.4f", $0) } ?? "none")" }.joined(separator: ", ")
-                Console.out("thresholds \(each): cover \(String(format: "%.1f%%", (s.metrics["covered_share"] ?? 0) * 100)) of validation at accuracy \(f("covered_accuracy")) (lower bound \(f("covered_lower_bound")))")
+                Console.out("thresholds \(each): cover \(String(format: "%.1f%%", (s.metrics["covered_share"] ?? 0) * 100)) of validation at accuracy \(f("covered_accuracy")) (lower bound \(f("covered_lower_bound"))); evidence: SELECT * FROM threshold_evidence WHERE model_id = \(s.modelId)")
             } else {
                 Console.out("no threshold: \(s.refusal ?? "validation does not support the target"); lw auto-label will only rank images for humans")
             }

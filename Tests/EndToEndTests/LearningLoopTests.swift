@@ -47,6 +47,7 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertNotNil(model["threshold"] as? Double, "a threshold exists: \(train.stdout)")
         let certainty: [Double] = try lw.query("SELECT json_extract(metrics, '$.validation_certainty') FROM model")
         XCTAssertTrue(certainty.count == 1 && certainty[0] > 0.5 && certainty[0] <= 1, "validation certainty is recorded: \(certainty)")
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.bound') FROM model") as [String], ["wilson one-sided 0.95 (z=1.645)"])
         // The default model combines the learned filters with two networks, each scored on the half it did not see.
         XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+convnet"])
         let aucs: [Double] = try lw.query("""

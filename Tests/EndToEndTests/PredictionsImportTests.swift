@@ -4,13 +4,13 @@ import XCTest
 
 final class PredictionsImportTests: XCTestCase {
     /// 200 images; three outside annotators agree on the first 150 (the truth: even index = logo).
-    func jobWithAgreedVotes() throws -> (LWRunner, [String]) {
+    func jobWithAgreedVotes(voted: Int = 150, initOptions: [String] = []) throws -> (LWRunner, [String]) {
         let lw = try LWRunner.make()
-        try lw.run(["init", "--labels", "logo,no_logo"])
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo"] + initOptions).status, 0)
         let paths = try lw.makeImages("photos", count: 200, size: (40, 30))
         try lw.run(["import", "photos", "--quiet"])
         var votes = "worker,source,label\n"
-        for (i, path) in paths.enumerated().prefix(150) {
+        for (i, path) in paths.enumerated().prefix(voted) {
             for worker in ["ann1", "ann2", "ann3"] { votes += "\(worker),\(path),\(i % 2 == 0 ? "logo" : "no_logo")\n" }
         }
         try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
@@ -43,6 +43,27 @@ final class PredictionsImportTests: XCTestCase {
         XCTAssertEqual(evidence.map { $0["validation_items"] as Int }.reduce(0, +), 150)
         XCTAssertEqual(evidence.map { $0["covered_items"] as Int }.reduce(0, +), 150)
         XCTAssertEqual(evidence.map { $0["covered_against_consensus"] as Int }, [0, 0])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.bound') FROM model") as [String], ["wilson one-sided 0.95 (z=1.645)"])
+    }
+
+    /// The job's threshold confidence sets how much evidence a threshold needs:
+    /// 60 right validation labels support 0.95 at 95% confidence (52 needed), not at 97.5% (73).
+    func testThresholdConfidenceDecidesHowMuchValidationIsEnough() throws {
+        for (options, expectThreshold) in [([String](), true), (["--threshold-confidence", "0.975"], false)] {
+            let (lw, paths) = try jobWithAgreedVotes(voted: 60, initOptions: options)
+            defer { lw.cleanUp() }
+            let lines = paths.enumerated().map { i, path in
+                "{\"source-ref\": \"\(path)\", \"label\": \"\(i % 2 == 0 ? "logo" : "no_logo")\", \"confidence\": 0.99}\n"
+            }.joined()
+            try lines.write(to: lw.directory.appendingPathComponent("preds.jsonl"), atomically: true, encoding: .utf8)
+            let imported = try lw.run(["predictions", "import", "preds.jsonl"])
+            XCTAssertEqual(imported.status, 0, imported.stderr)
+            let thresholds: [Double?] = try DatabaseQueue(path: lw.database).read { try Double?.fetchAll($0, sql: "SELECT threshold FROM model") }
+            XCTAssertEqual(thresholds, [expectThreshold ? 0.99 : nil], "\(options): \(imported.stdout)")
+            if !expectThreshold {
+                XCTAssertTrue(imported.stdout.contains("at least 73") && imported.stdout.contains("0.975 confidence"), imported.stdout)
+            }
+        }
     }
 
     /// A later model keeps the machine labels it agrees with (even below its own

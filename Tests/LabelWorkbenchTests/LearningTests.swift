@@ -4,9 +4,32 @@ import XCTest
 final class ThresholdSearchTests: XCTestCase {
     func testWilsonLowerBoundKnownValues() {
         // 95 of 100 at z = 1.96: 0.8882 (textbook value).
-        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 95, n: 100), 0.8882, accuracy: 0.0005)
-        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 10, n: 10), 0.7225, accuracy: 0.0005)
+        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 95, n: 100, z: 1.96), 0.8882, accuracy: 0.0005)
+        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 10, n: 10, z: 1.96), 0.7225, accuracy: 0.0005)
         XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 0, n: 0), 0)
+        // The default is one-sided 95% (z 1.645): 95 of 100 → 0.9008.
+        XCTAssertEqual(ThresholdSearch.wilsonLowerBound(successes: 95, n: 100), 0.9008, accuracy: 0.0005)
+    }
+
+    func testZScoreIsTheNormalQuantile() {
+        XCTAssertEqual(ThresholdSearch.zScore(confidence: 0.975), 1.959964, accuracy: 1e-6)
+        XCTAssertEqual(ThresholdSearch.zScore(confidence: 0.95), 1.644854, accuracy: 1e-6)
+        XCTAssertEqual(ThresholdSearch.zScore(confidence: 0.99), 2.326348, accuracy: 1e-6)
+        XCTAssertEqual(ThresholdSearch.zScore(confidence: 0.8413447), 1.0, accuracy: 1e-6)
+        XCTAssertEqual(ThresholdSearch.defaultZ, ThresholdSearch.zScore(confidence: 0.95))
+    }
+
+    func testAStricterBoundNeedsMoreEvidenceAndNeverLowersTheThreshold() {
+        // 60 of 60 right at 0.99, then 0.9 items 90% right: 95% confidence certifies
+        // the 60 (60/(60 + z²) = 0.957), 97.5% does not (0.940).
+        let items = (0..<60).map { _ in ThresholdSearch.Item(confidence: 0.99, correct: 1) }
+            + (0..<40).map { ThresholdSearch.Item(confidence: 0.9, correct: $0 < 36 ? 1 : 0) }
+        let lenient = ThresholdSearch.search(items, target: 0.95, z: ThresholdSearch.zScore(confidence: 0.95))
+        let strict = ThresholdSearch.search(items, target: 0.95, z: ThresholdSearch.zScore(confidence: 0.975))
+        XCTAssertEqual(lenient.threshold, 0.99)
+        XCTAssertEqual(lenient.minimumItems, 52)
+        XCTAssertNil(strict.threshold)
+        XCTAssertEqual(strict.minimumItems, 73)
     }
 
     func testPicksTheLowestThresholdWhoseBoundReachesTheTarget() {
@@ -17,16 +40,17 @@ final class ThresholdSearchTests: XCTestCase {
         XCTAssertEqual(result.threshold, 0.99)
         XCTAssertEqual(result.covered, 200)
         XCTAssertGreaterThanOrEqual(result.lowerBound, 0.95)
-        // With a 0.85 target the 0.8 items may join: 270/300 = 0.9, bound 0.861.
+        // With a 0.85 target the 0.8 items may join: 270/300 = 0.9, bound 0.868.
         XCTAssertEqual(ThresholdSearch.search(items, target: 0.85).threshold, 0.8)
     }
 
     func testRefusesWhenValidationIsTooSmallToSupportTheTarget() {
         let items = (0..<50).map { _ in ThresholdSearch.Item(confidence: 0.99, correct: 1) }
         let result = ThresholdSearch.search(items, target: 0.95)
-        XCTAssertNil(result.threshold, "50 of 50 right cannot show 95% with a 97.5% bound")
-        XCTAssertEqual(result.minimumItems, 73)
-        XCTAssertEqual(ThresholdSearch.search((0..<80).map { _ in .init(confidence: 0.9, correct: 1) }, target: 0.95).threshold, 0.9)
+        XCTAssertNil(result.threshold, "50 of 50 right cannot show 95% with a 95% bound")
+        XCTAssertEqual(result.minimumItems, 52)
+        XCTAssertEqual(ThresholdSearch.search((0..<60).map { _ in .init(confidence: 0.9, correct: 1) }, target: 0.95).threshold, 0.9)
+        XCTAssertNil(ThresholdSearch.search((0..<60).map { _ in .init(confidence: 0.9, correct: 1) }, target: 0.95, z: 1.96).threshold)
     }
 
     func testNoisyLabelsCountByTheirPosterior() {

@@ -60,6 +60,22 @@ final class MigrationTests: XCTestCase {
         XCTAssertEqual(actual, expected, "schema changed: review the diff, then rerun with LW_UPDATE_GOLDEN=1")
     }
 
+    /// Jobs from before 0012 thresholded at a 97.5% bound; migrating keeps that
+    /// (their models stay reusable), new jobs get the 95% default.
+    func testJobsBeforeThresholdConfidenceKeepTheirStricterBound() throws {
+        let path = directory.appendingPathComponent("old.db").path
+        let queue = try DatabaseQueue(path: path)
+        try Store.migrator.migrate(queue, upTo: "0011_create_model_validation")
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO job (name, workers_per_image, target_accuracy, created_at) VALUES ('old', 3, 0.95, 't')")
+        }
+        try Store.migrator.migrate(queue)
+        XCTAssertEqual(try queue.read { try Double.fetchOne($0, sql: "SELECT threshold_confidence FROM job") }, 0.975)
+        let fresh = directory.appendingPathComponent("fresh.db").path
+        _ = try InitJob.run(databasePath: fresh, settings: JobSettings(name: "new", labels: ["a", "b"]), context: RunContext(actor: "test", command: "init", arguments: []))
+        XCTAssertEqual(try DatabaseQueue(path: fresh).read { try Double.fetchOne($0, sql: "SELECT threshold_confidence FROM job") }, 0.95)
+    }
+
     func testDatabaseFromNewerLWIsRefused() throws {
         let path = directory.appendingPathComponent("newer.db").path
         _ = try Store(path: path)

@@ -35,8 +35,26 @@ public enum ThresholdSearch {
         public var bestLowerBound: Double = 0
     }
 
-    /// Wilson score lower bound of a proportion (z = 1.96: 97.5% one-sided).
-    public static func wilsonLowerBound(successes: Double, n: Double, z: Double = 1.96) -> Double {
+    /// The bound's one-sided confidence unless a job says otherwise (`job.threshold_confidence`).
+    public static let defaultConfidence = 0.95
+    /// z of the default confidence (1.645).
+    public static let defaultZ = zScore(confidence: defaultConfidence)
+
+    /// The standard normal quantile: z of a one-sided lower bound that holds
+    /// with probability `confidence` (0.95 → 1.645, 0.975 → 1.960). Bisection
+    /// on erfc, exact to ~1e-12, for 0.5 < confidence < 1.
+    public static func zScore(confidence: Double) -> Double {
+        precondition(confidence > 0.5 && confidence < 1, "confidence \(confidence) must be between 0.5 and 1")
+        var low = 0.0, high = 40.0
+        for _ in 0..<200 {
+            let mid = (low + high) / 2
+            if 1 - 0.5 * erfc(mid / 2.0.squareRoot()) < confidence { low = mid } else { high = mid }
+        }
+        return (low + high) / 2
+    }
+
+    /// Wilson score lower bound of a proportion (z 1.645: 95% one-sided; 1.96: 97.5%).
+    public static func wilsonLowerBound(successes: Double, n: Double, z: Double = defaultZ) -> Double {
         guard n > 0 else { return 0 }
         let p = successes / n
         let z2 = z * z
@@ -47,7 +65,7 @@ public enum ThresholdSearch {
 
     /// The lowest threshold whose covered validation items have a Wilson lower
     /// bound ≥ `target`. Candidates are the items' own confidences.
-    public static func search(_ items: [Item], target: Double, z: Double = 1.96) -> Result {
+    public static func search(_ items: [Item], target: Double, z: Double = defaultZ) -> Result {
         var minimum = 1
         while wilsonLowerBound(successes: Double(minimum), n: Double(minimum), z: z) < target && minimum < 100_000 { minimum += 1 }
         let sorted = items.sorted { $0.confidence > $1.confidence }
@@ -147,7 +165,7 @@ public enum ThresholdSearch {
     /// predicted as that label (so every label's machine labels meet the target
     /// on their own). Used when it covers more validation items than a single
     /// threshold; otherwise every label gets the single one.
-    public static func searchPerLabel(_ items: [Item], predicted: [Int], classes: Int, target: Double, z: Double = 1.96)
+    public static func searchPerLabel(_ items: [Item], predicted: [Int], classes: Int, target: Double, z: Double = defaultZ)
         -> (thresholds: [Double?], covered: Int, single: Result) {
         let single = search(items, target: target, z: z)
         var perLabel: [Double?] = []

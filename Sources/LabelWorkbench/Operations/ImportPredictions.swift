@@ -80,10 +80,12 @@ public enum ImportPredictions {
             }
             if predictions.isEmpty { throw LWError.badInputLine(file: file, line: 1, reason: "no predictions in the file") }
 
-            let target = try Double.fetchOne(db, sql: "SELECT target_accuracy FROM job")!
+            let job = try Row.fetchOne(db, sql: "SELECT target_accuracy, threshold_confidence FROM job")!
+            let target: Double = job["target_accuracy"], confidence: Double = job["threshold_confidence"]
+            let z = ThresholdSearch.zScore(confidence: confidence)
             var hasher = SHA256()
             hasher.update(data: data)
-            hasher.update(data: Data("\(target)".utf8))
+            hasher.update(data: Data("\(target)\(TrainModel.confidenceKey(confidence))".utf8))
             let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = 'external' AND labeled_set = ?", arguments: [digest]) {
                 return Summary(modelId: id, reused: true, predictions: predictions.count, validationSize: 0, threshold: nil, refusal: nil)
@@ -100,9 +102,9 @@ public enum ImportPredictions {
                 evidence.append(.init(imageId: human.imageId, predicted: best, human: human.label, confidence: p[best],
                                       labelRight: human.posteriors[best]))
             }
-            let search = ThresholdSearch.search(items, target: target)
+            let search = ThresholdSearch.search(items, target: target, z: z)
             let refusal = search.threshold == nil
-                ? (items.count < search.minimumItems ? "\(items.count) random-picked human labels are predicted; at least \(search.minimumItems) are needed to show \(target)"
+                ? (items.count < search.minimumItems ? "\(items.count) random-picked human labels are predicted; at least \(search.minimumItems) are needed to show \(target) with \(confidence) confidence"
                    : "no confidence level reaches \(target) on the human labels")
                 : nil
             let metrics: [String: Double] = [
@@ -115,7 +117,7 @@ public enum ImportPredictions {
                 INSERT INTO model (kind, algorithm, parameters, training_size, validation_size, metrics, threshold, target_accuracy,
                                    labeled_set, created_at, run_id)
                 VALUES ('external', 'external', ?, 0, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [JSON.text(["file": file]), items.count, JSON.text(metrics), search.threshold, target, digest,
+                """, arguments: [JSON.text(["file": file, "bound": TrainModel.boundDescription(confidence: confidence, z: z)]), items.count, JSON.text(metrics), search.threshold, target, digest,
                                  context.clock.iso, context.runId])
             let modelId = db.lastInsertedRowID
             try ModelValidation.record(db, modelId: modelId, items: evidence)

@@ -25,6 +25,8 @@ public struct JobSettings: Sendable, Equatable {
     /// Whether each network is replaced by a student trained on the human
     /// labels plus its confident calls on unlabeled images (see `SelfTraining`).
     public var selfTraining = true
+    /// How sure the bound behind a threshold is (one-sided; 0.95 → z 1.645).
+    public var thresholdConfidence = ThresholdSearch.defaultConfidence
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -90,6 +92,9 @@ public struct JobSettings: Sendable, Equatable {
         if !(targetAccuracy > 0.5 && targetAccuracy < 1) {
             throw LWError.invalidArgument("--target-accuracy \(targetAccuracy) is out of range: use a value between 0.5 and 1, e.g. 0.95")
         }
+        if !(thresholdConfidence > 0.5 && thresholdConfidence < 1) {
+            throw LWError.invalidArgument("--threshold-confidence \(thresholdConfidence) is out of range: use a value between 0.5 and 1, e.g. 0.95 or 0.975")
+        }
     }
 }
 
@@ -106,7 +111,7 @@ public enum InitJob {
                 let extra = try Row.fetchOne(db, sql: """
                     SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below, random_share,
                            feature_banks, max_human_labels, max_human_percent, model, convnet_side, validation_max_workers_per_image,
-                           self_training FROM job
+                           self_training, threshold_confidence FROM job
                     """)!
                 if job.name == settings.name && labels == settings.labels
                     && job.workersPerImage == settings.workersPerImage && job.targetAccuracy == settings.targetAccuracy
@@ -115,7 +120,8 @@ public enum InitJob {
                     && extra[4] as String == settings.featureBanks && extra[5] as Int? == settings.maxHumanLabels
                     && extra[6] as Double? == settings.maxHumanPercent
                     && extra[7] as String == settings.model && extra[8] as Int == settings.convnetSide
-                    && extra[9] as Int == settings.validationMaxWorkersPerImage && extra[10] as Bool == settings.selfTraining {
+                    && extra[9] as Int == settings.validationMaxWorkersPerImage && extra[10] as Bool == settings.selfTraining
+                    && extra[11] as Double == settings.thresholdConfidence {
                     return .alreadyInitialized
                 }
                 throw LWError.alreadyInitialized(database: databasePath,
@@ -125,16 +131,17 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?, validation_max_workers_per_image = ?, self_training = ?",
+            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?, validation_max_workers_per_image = ?, self_training = ?, threshold_confidence = ?",
                            arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
                                        settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow,
-                                       settings.model, settings.convnetSide, settings.validationMaxWorkersPerImage, settings.selfTraining])
+                                       settings.model, settings.convnetSide, settings.validationMaxWorkersPerImage, settings.selfTraining,
+                                       settings.thresholdConfidence])
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
-                "self_training": settings.selfTraining,
+                "self_training": settings.selfTraining, "threshold_confidence": settings.thresholdConfidence,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

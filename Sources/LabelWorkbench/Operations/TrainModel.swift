@@ -14,8 +14,9 @@ import GRDB
 /// jointly with that noise, the model as one more annotator
 /// (`ThresholdSearch.jointPrecision`); otherwise each item counts as right with
 /// the consensus posterior of the predicted label. The threshold is the lowest
-/// confidence whose covered items' Wilson lower bound (97.5%, on the effective
-/// number of items) reaches the target; none qualifies → the model may only
+/// confidence whose covered items' one-sided Wilson lower bound (at the job's
+/// `threshold_confidence`, 95% by default; on the effective number of items)
+/// reaches the target; none qualifies → the model may only
 /// rank images for humans.
 /// The model finally used is trained on all human labels, weighted by their
 /// consensus confidence.
@@ -73,8 +74,9 @@ public struct TrainModel {
     private func train() throws -> Summary {
         let context = self.context
         let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
-        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, model, convnet_side, self_training FROM job")! }
-        let target: Double = job["target_accuracy"]
+        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, threshold_confidence, model, convnet_side, self_training FROM job")! }
+        let target: Double = job["target_accuracy"], confidence: Double = job["threshold_confidence"]
+        let z = ThresholdSearch.zScore(confidence: confidence)
         let withConvNet = (job["model"] as String) == "filters+convnet", convnetSide: Int = job["convnet_side"]
         let selfTraining: Bool = job["self_training"]
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
@@ -85,7 +87,7 @@ public struct TrainModel {
         // Models trained before the switch existed had self-training on: their key stays the same.
         let modelVersion = extractor.version + (withConvNet ? "|convnet:\(convnetSide):\(ConvNetTraining.version)" : "")
             + (withConvNet && !selfTraining ? "|self-training:off" : "")
-        let setHash = Self.hash(labeled, extractor: modelVersion, target: target)
+        let setHash = Self.hash(labeled, extractor: modelVersion, target: target, confidence: confidence)
         if let existing = try store.pool.read({ db in
             try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [setHash])
         }) {
@@ -144,7 +146,7 @@ public struct TrainModel {
             predictedLabels.append(predicted)
             validationIndex.append(i)
         }
-        let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predictedLabels, classes: labels.count, target: target)
+        let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predictedLabels, classes: labels.count, target: target, z: z)
         let search = perLabel.single
         let thresholds = perLabel.thresholds
         let anyThreshold = thresholds.contains { $0 != nil }
@@ -172,7 +174,7 @@ public struct TrainModel {
         var refusal: String?
         if !anyThreshold {
             refusal = items.count < search.minimumItems
-                ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy"
+                ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy with \(confidence) confidence"
                 : "no confidence level reaches \(target) accuracy on validation (the best lower bound of any threshold: \(String(format: "%.3f", search.bestLowerBound)))"
                     + (ThresholdSearch.usesJointEstimate(items) ? "" : String(format: "; validation labels are %.3f certain on average, below the %.2f that lets lw estimate the model's accuracy jointly with the workers': more votes per validation image raise it",
                                                                               ThresholdSearch.certainty(items), ThresholdSearch.jointEstimateMinimumCertainty))
@@ -184,7 +186,7 @@ public struct TrainModel {
         let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets,
                                                             convnetWeight: convnetWeight, mirrorsImages: convnets == nil ? nil : true))
         var parameterValues: [String: Any] = [
-            "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": "wilson z=1.96",
+            "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": Self.boundDescription(confidence: confidence, z: z),
             "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
             "extractor": extractor.version, "sample_weights": "consensus confidence", "model": withConvNet ? "filters+convnet" : "filters",
         ]
@@ -503,9 +505,20 @@ public struct TrainModel {
         return total / Double(items.count)
     }
 
-    static func hash(_ labeled: [Labeled], extractor: String, target: Double) -> String {
+    /// How a model's parameters name its bound, e.g. "wilson one-sided 0.95 (z=1.645)".
+    static func boundDescription(confidence: Double, z: Double) -> String {
+        "wilson one-sided \(confidence) (z=\(String(format: "%.3f", z)))"
+    }
+
+    /// Models made before `threshold_confidence` existed used 0.975 with no
+    /// confidence in their key; leaving it out for 0.975 keeps them reusable.
+    static func confidenceKey(_ confidence: Double) -> String {
+        confidence == 0.975 ? "" : "|confidence:\(confidence)"
+    }
+
+    static func hash(_ labeled: [Labeled], extractor: String, target: Double, confidence: Double) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)".utf8))
+        hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)\(confidenceKey(confidence))".utf8))
         for l in labeled {
             hasher.update(data: Data("\(l.imageId):\(l.label):\(String(format: "%.3f", l.confidence)):\(l.pickedAtRandom)\n".utf8))
         }

@@ -105,7 +105,8 @@ CREATE TABLE job (
     CHECK (validation_extra_vote_below >= 0 AND validation_extra_vote_below <= 1), model TEXT NOT NULL DEFAULT 'filters+convnet'
     CHECK (model IN ('filters', 'filters+convnet')), convnet_side INTEGER NOT NULL DEFAULT 256
     CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0), validation_max_workers_per_image INTEGER NOT NULL DEFAULT 7
-    CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50), self_training INTEGER NOT NULL DEFAULT 1 CHECK (self_training IN (0, 1)));
+    CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50), self_training INTEGER NOT NULL DEFAULT 1 CHECK (self_training IN (0, 1)), threshold_confidence REAL NOT NULL DEFAULT 0.95
+    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
