@@ -23,6 +23,7 @@ final class InitAndStatusTests: XCTestCase {
         let other = try lw.run(["init", "--labels", "cat,dog", "--job-name", "logo-job"])
         XCTAssertEqual(other.status, 1)
         XCTAssertTrue(other.stderr.contains("already holds a job"), other.stderr)
+        XCTAssertTrue(other.stderr.contains("--labels logo,no_logo (this run: cat,dog)"), other.stderr)
         XCTAssertEqual(try lw.query("SELECT name FROM label ORDER BY class_index") as [String], ["logo", "no_logo"])
         // Every setting counts, not only the labels: a changed one is refused, the job stays as it was.
         for setting in [["--validation-extra-vote-below", "0.9"], ["--random-share", "0.5"], ["--features", "128:256"], ["--max-human", "10"],
@@ -30,6 +31,8 @@ final class InitAndStatusTests: XCTestCase {
                         ["--self-training", "off"], ["--threshold-confidence", "0.975"]] {
             let changed = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"] + setting)
             XCTAssertEqual(changed.status, 1, "\(setting): \(changed.stdout)")
+            XCTAssertTrue(changed.stderr.contains("with other settings: \(setting[0]) "), "the refusal names the setting: \(changed.stderr)")
+            XCTAssertEqual(changed.stderr.split(separator: "\n").count, 1, changed.stderr)
         }
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters+convnet' AND convnet_side = 256 AND validation_max_workers_per_image = 7 AND self_training = 1 AND threshold_confidence = 0.95"), 1)
     }
