@@ -91,17 +91,9 @@ public enum ImportPredictions {
                 return Summary(modelId: id, reused: true, predictions: predictions.count, validationSize: 0, threshold: nil, refusal: nil)
             }
             // Validation: random-picked human labels the file also predicts.
-            var items: [ThresholdSearch.Item] = []
-            var evidence: [ModelValidation.Item] = []
             let humans = try TrainModel.humanLabels(db, labels: names)
-            let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: names.count)
-            for human in humans where human.pickedAtRandom {
-                guard let p = predictions[human.imageId] else { continue }
-                let best = DawidSkene.decide(p).label
-                items.append(.init(confidence: p[best], correct: human.posteriors[best], prior: priors[best]))
-                evidence.append(.init(imageId: human.imageId, predicted: best, human: human.label, confidence: p[best],
-                                      labelRight: human.posteriors[best]))
-            }
+            let validation = ModelValidation.set(humans: humans, classes: names.count) { predictions[humans[$0].imageId] }
+            let items = validation.items
             let search = ThresholdSearch.search(items, target: target, z: z)
             let refusal = search.threshold == nil
                 ? (items.count < search.minimumItems ? "\(items.count) random-picked human labels are predicted; at least \(search.minimumItems) are needed to show \(target) with \(confidence) confidence"
@@ -120,7 +112,7 @@ public enum ImportPredictions {
                 """, arguments: [JSON.text(["file": file, "bound": TrainModel.boundDescription(confidence: confidence, z: z)]), items.count, JSON.text(metrics), search.threshold, target, digest,
                                  context.clock.iso, context.runId])
             let modelId = db.lastInsertedRowID
-            try ModelValidation.record(db, modelId: modelId, items: evidence)
+            try ModelValidation.record(db, modelId: modelId, items: validation.evidence)
             for (image, p) in predictions.sorted(by: { $0.key < $1.key }) {
                 let best = DawidSkene.decide(p).label
                 let scores = JSON.text(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, (p[$0] * 1e6).rounded() / 1e6) }))

@@ -13,6 +13,34 @@ enum ModelValidation {
         var labelRight: Double
     }
 
+    /// A model's validation set: its calls on the human-labeled images picked at
+    /// random (never the uncertainty picks, which would understate its accuracy),
+    /// as threshold-search items and as the evidence stored with the model.
+    struct Set {
+        var items: [ThresholdSearch.Item] = []
+        var evidence: [Item] = []
+        /// Index into the human labels of each item.
+        var humanIndex: [Int] = []
+        var predicted: [Int] { evidence.map(\.predicted) }
+    }
+
+    /// The validation set of a model whose class probabilities for the i-th human
+    /// label are `prediction(i)` (nil: the model does not predict that image).
+    /// Each item counts as right with the consensus posterior of the model's label.
+    static func set(humans: [TrainModel.Labeled], classes: Int, prediction: (Int) -> [Double]?) -> Set {
+        let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: classes)
+        var set = Set()
+        for (i, human) in humans.enumerated() where human.pickedAtRandom {
+            guard let p = prediction(i) else { continue }
+            let predicted = DawidSkene.decide(p).label
+            set.items.append(.init(confidence: p[predicted], correct: human.posteriors[predicted], prior: priors[predicted]))
+            set.evidence.append(.init(imageId: human.imageId, predicted: predicted, human: human.label, confidence: p[predicted],
+                                      labelRight: human.posteriors[predicted]))
+            set.humanIndex.append(i)
+        }
+        return set
+    }
+
     /// Inserts the items of model `modelId`, in the caller's transaction.
     static func record(_ db: Database, modelId: Int64, items: [Item]) throws {
         let labelIds = try Int64.fetchAll(db, sql: "SELECT id FROM label ORDER BY class_index")

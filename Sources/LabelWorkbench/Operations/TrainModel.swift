@@ -135,17 +135,8 @@ public struct TrainModel {
             // (auto-label skips networks of weight 0).
             convnets = trained.nets
         }
-        let priors = ThresholdSearch.labelPriors(usable.map(\.posteriors), classes: labels.count)
-        var items: [ThresholdSearch.Item] = []
-        var predictedLabels: [Int] = []
-        var validationIndex: [Int] = []
-        for (i, image) in usable.enumerated() where image.pickedAtRandom {
-            let p = oof[i]
-            let predicted = DawidSkene.decide(p).label
-            items.append(.init(confidence: p[predicted], correct: image.posteriors[predicted], prior: priors[predicted]))
-            predictedLabels.append(predicted)
-            validationIndex.append(i)
-        }
+        let validation = ModelValidation.set(humans: usable, classes: labels.count) { oof[$0] }
+        let items = validation.items, predictedLabels = validation.predicted, validationIndex = validation.humanIndex
         let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predictedLabels, classes: labels.count, target: target, z: z)
         let search = perLabel.single
         let thresholds = perLabel.thresholds
@@ -221,10 +212,7 @@ public struct TrainModel {
                 """, arguments: [algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
                                  lowestThreshold, classThresholds, target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
-            try ModelValidation.record(db, modelId: id, items: zip(validationIndex, zip(predictedLabels, items)).map { i, call in
-                ModelValidation.Item(imageId: usable[i].imageId, predicted: call.0, human: usable[i].label,
-                                     confidence: call.1.confidence, labelRight: call.1.correct)
-            })
+            try ModelValidation.record(db, modelId: id, items: validation.evidence)
             try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
                 "training_size": trainingSize, "validation_size": validationSize, "threshold": lowestThreshold as Any,
                 "class_thresholds": classThresholds,
