@@ -107,7 +107,7 @@ public enum InitJob {
         var context = context
         return try store.pool.write { db in
             if let job = try JobRecord.fetchOne(db) {
-                let differences = try storedSettingsDiffering(db, job: job, from: settings)
+                let differences = try storedSettingsDiffering(db, from: settings)
                 if differences.isEmpty { return .alreadyInitialized }
                 throw LWError.alreadyInitialized(database: databasePath,
                     detail: "job '\(job.name)' with other settings: " + differences.joined(separator: ", "))
@@ -141,39 +141,8 @@ public enum InitJob {
 
     /// Every stored setting that differs from `settings`, as "--option stored (this run: given)":
     /// a rerun of `lw init` with other settings is refused and told which ones.
-    static func storedSettingsDiffering(_ db: Database, job: JobRecord, from settings: JobSettings) throws -> [String] {
-        let labels = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
-        let row = try Row.fetchOne(db, sql: """
-            SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below, random_share,
-                   feature_banks, max_human_labels, max_human_percent, model, convnet_side, validation_max_workers_per_image,
-                   self_training, threshold_confidence FROM job
-            """)!
-        func text(_ value: Any?) -> String {
-            switch value {
-            case nil: return "none"
-            case let flag as Bool: return flag ? "on" : "off"
-            case let some?: return "\(some)"
-            }
-        }
-        // Doubles print their shortest exact form, so equal texts mean equal values.
-        let pairs: [(option: String, stored: String, given: String)] = [
-            ("--job-name", job.name, settings.name),
-            ("--labels", labels.joined(separator: ","), settings.labels.joined(separator: ",")),
-            ("--workers-per-image", text(job.workersPerImage), text(settings.workersPerImage)),
-            ("--target-accuracy", text(job.targetAccuracy), text(settings.targetAccuracy)),
-            ("--max-workers-per-image", text(row[0] as Int), text(settings.maxWorkersPerImage)),
-            ("--extra-vote-below", text(row[1] as Double), text(settings.extraVoteBelowConfidence)),
-            ("--validation-extra-vote-below", text(row[2] as Double), text(settings.validationExtraVoteBelow)),
-            ("--random-share", text(row[3] as Double), text(settings.randomShare)),
-            ("--features", row[4] as String, settings.featureBanks),
-            ("--max-human", text(row[5] as Int?), text(settings.maxHumanLabels)),
-            ("--max-human-percent", text(row[6] as Double?), text(settings.maxHumanPercent)),
-            ("--model", row[7] as String, settings.model),
-            ("--convnet-side", text(row[8] as Int), text(settings.convnetSide)),
-            ("--validation-max-workers-per-image", text(row[9] as Int), text(settings.validationMaxWorkersPerImage)),
-            ("--self-training", text(row[10] as Bool), text(settings.selfTraining)),
-            ("--threshold-confidence", text(row[11] as Double), text(settings.thresholdConfidence)),
-        ]
-        return pairs.filter { $0.stored != $0.given }.map { "\($0.option) \($0.stored) (this run: \($0.given))" }
+    static func storedSettingsDiffering(_ db: Database, from settings: JobSettings) throws -> [String] {
+        let stored = try JobSettings.load(db)
+        return zip(stored.options, settings.options).filter { $0.value != $1.value }.map { "\($0.option) \($0.value) (this run: \($1.value))" }
     }
 }

@@ -15,7 +15,7 @@ public enum LWError: Error, CustomStringConvertible, Equatable {
         case .notInitialized(let database):
             return "no lw job in \(database): run `lw init --labels a,b --job-name NAME` first (or point --db / LW_DB at an existing database)"
         case .alreadyInitialized(let database, let detail):
-            return "\(database) already holds a job (\(detail)); use another --db, or rerun with the stored settings"
+            return "\(database) already holds a job (\(detail)); use another --db, rerun with the stored settings, or change them with `lw settings set`"
         case .invalidArgument(let message):
             return message
         case .unreadableInput(let path, let reason):

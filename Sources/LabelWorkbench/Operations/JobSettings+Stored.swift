@@ -1,0 +1,59 @@
+import GRDB
+
+/// The job's settings as stored (`job` and `label`), and as `lw init` options.
+extension JobSettings {
+    /// The stored job's settings; `LWError.invalidArgument` when the database has no job.
+    public static func load(_ db: Database) throws -> JobSettings {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT name, workers_per_image, target_accuracy, max_workers_per_image, extra_vote_below_confidence,
+                   validation_extra_vote_below, validation_max_workers_per_image, random_share, feature_banks,
+                   max_human_labels, max_human_percent, model, convnet_side, self_training, threshold_confidence FROM job
+            """) else { throw LWError.invalidArgument("the database has no job: run `lw init --labels a,b` first") }
+        var settings = JobSettings(name: row["name"], labels: try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"),
+                                   workersPerImage: row["workers_per_image"], targetAccuracy: row["target_accuracy"])
+        settings.maxWorkersPerImage = row["max_workers_per_image"]
+        settings.extraVoteBelowConfidence = row["extra_vote_below_confidence"]
+        settings.validationExtraVoteBelow = row["validation_extra_vote_below"]
+        settings.validationMaxWorkersPerImage = row["validation_max_workers_per_image"]
+        settings.randomShare = row["random_share"]
+        settings.featureBanks = row["feature_banks"]
+        settings.maxHumanLabels = row["max_human_labels"]
+        settings.maxHumanPercent = row["max_human_percent"]
+        settings.model = row["model"]
+        settings.convnetSide = row["convnet_side"]
+        settings.selfTraining = row["self_training"]
+        settings.thresholdConfidence = row["threshold_confidence"]
+        return settings
+    }
+
+    /// Every setting as its `lw init` option and value text ("none" for no budget,
+    /// on/off for switches). Doubles print their shortest exact form, so equal
+    /// texts mean equal values.
+    public var options: [(option: String, value: String)] {
+        func text(_ value: Any?) -> String {
+            switch value {
+            case nil: return "none"
+            case let flag as Bool: return flag ? "on" : "off"
+            case let some?: return "\(some)"
+            }
+        }
+        return [
+            ("--job-name", name),
+            ("--labels", labels.joined(separator: ",")),
+            ("--workers-per-image", text(workersPerImage)),
+            ("--target-accuracy", text(targetAccuracy)),
+            ("--max-workers-per-image", text(maxWorkersPerImage)),
+            ("--extra-vote-below", text(extraVoteBelowConfidence)),
+            ("--validation-extra-vote-below", text(validationExtraVoteBelow)),
+            ("--random-share", text(randomShare)),
+            ("--features", featureBanks),
+            ("--max-human", text(maxHumanLabels)),
+            ("--max-human-percent", text(maxHumanPercent)),
+            ("--model", model),
+            ("--convnet-side", text(convnetSide)),
+            ("--validation-max-workers-per-image", text(validationMaxWorkersPerImage)),
+            ("--self-training", text(selfTraining)),
+            ("--threshold-confidence", text(thresholdConfidence)),
+        ]
+    }
+}
