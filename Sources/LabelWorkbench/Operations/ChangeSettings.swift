@@ -29,16 +29,7 @@ public enum ChangeSettings {
             }
             if changed.isEmpty { return [] }
             try context.begin(db)
-            try db.execute(sql: """
-                UPDATE job SET workers_per_image = ?, target_accuracy = ?, max_workers_per_image = ?, extra_vote_below_confidence = ?,
-                               validation_extra_vote_below = ?, validation_max_workers_per_image = ?, random_share = ?,
-                               max_human_labels = ?, max_human_percent = ?, model = ?, convnet_side = ?, self_training = ?,
-                               threshold_confidence = ?
-                """, arguments: [settings.workersPerImage, settings.targetAccuracy, settings.maxWorkersPerImage,
-                                 settings.extraVoteBelowConfidence, settings.validationExtraVoteBelow,
-                                 settings.validationMaxWorkersPerImage, settings.randomShare, settings.maxHumanLabels,
-                                 settings.maxHumanPercent, settings.model, settings.convnetSide, settings.selfTraining,
-                                 settings.thresholdConfidence])
+            try settings.save(db)
             let option = { (pair: (option: String, value: String)) in String(pair.option.dropFirst(2)) }
             try context.audit(db, action: "job.settings", entity: "job", entityId: 1,
                               before: Dictionary(uniqueKeysWithValues: changed.map { (option($0.0), $0.0.value) }),

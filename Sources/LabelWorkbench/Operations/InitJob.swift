@@ -116,11 +116,7 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try db.execute(sql: "UPDATE job SET max_workers_per_image = ?, extra_vote_below_confidence = ?, max_human_labels = ?, max_human_percent = ?, feature_banks = ?, random_share = ?, validation_extra_vote_below = ?, model = ?, convnet_side = ?, validation_max_workers_per_image = ?, self_training = ?, threshold_confidence = ?",
-                           arguments: [settings.maxWorkersPerImage, settings.extraVoteBelowConfidence, settings.maxHumanLabels,
-                                       settings.maxHumanPercent, settings.featureBanks, settings.randomShare, settings.validationExtraVoteBelow,
-                                       settings.model, settings.convnetSide, settings.validationMaxWorkersPerImage, settings.selfTraining,
-                                       settings.thresholdConfidence])
+            try settings.save(db)
             try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,

@@ -26,6 +26,19 @@ extension JobSettings {
         return settings
     }
 
+    /// Writes every setting but the name and the labels into the job row, in the
+    /// caller's transaction (`lw init` after creating it, `lw settings set`).
+    func save(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE job SET workers_per_image = ?, target_accuracy = ?, max_workers_per_image = ?, extra_vote_below_confidence = ?,
+                           validation_extra_vote_below = ?, validation_max_workers_per_image = ?, random_share = ?, feature_banks = ?,
+                           max_human_labels = ?, max_human_percent = ?, model = ?, convnet_side = ?, self_training = ?,
+                           threshold_confidence = ?
+            """, arguments: [workersPerImage, targetAccuracy, maxWorkersPerImage, extraVoteBelowConfidence, validationExtraVoteBelow,
+                             validationMaxWorkersPerImage, randomShare, featureBanks, maxHumanLabels, maxHumanPercent, model,
+                             convnetSide, selfTraining, thresholdConfidence])
+    }
+
     /// Every setting as its `lw init` option and value text ("none" for no budget,
     /// on/off for switches). Doubles print their shortest exact form, so equal
     /// texts mean equal values.
