@@ -33,6 +33,7 @@ for profile in good mixed; do
         --work "/tmp/lw-bench-loop-$profile"
 done
 for profile in good mixed; do python3 bench/loop_rounds.py --db "/tmp/lw-bench-loop-$profile/lw.db" --gt "$DATA/ground_truth.csv"; done
+for profile in good mixed; do python3 bench/loop_groups.py --db "/tmp/lw-bench-loop-$profile/lw.db" --data "$DATA"; done
 echo "== export at 1M images"; python3 bench/export_benchmark.py --lw "$LW"
 echo "== lw serve: 8 workers for 60 s (answer + next image latency, votes lost or duplicated)"
 python3 bench/serve_load.py --lw "$LW" --images "$DATA/images" --workers 8 --seconds 60
