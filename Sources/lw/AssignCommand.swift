@@ -60,7 +60,7 @@ struct AssignCommand: ParsableCommand {
             if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) uncertain labels get more workers" }
             if s.refilledImages > 0 { line += ", \(s.refilledImages.grouped) images topped up" }
             if s.expired > 0 { line += "; \(s.expired.grouped) expired assignments released" }
-            if s.budgetReached { line += "; the human-labeling budget is reached (lw init --max-human/--max-human-percent)" }
+            if s.budgetReached { line += "; the human-labeling budget is reached (raise it with lw settings set --max-human N or --max-human-percent P)" }
             if s.imagesShortOfWorkers > 0 { line += "; \(s.imagesShortOfWorkers.grouped) images got fewer workers than asked (add workers or raise --max-open)" }
             Console.out(line)
         }

@@ -90,6 +90,8 @@ final class SettingsTests: XCTestCase {
         try lw.run(["import", "photos"])
         try lw.run(["workers", "add", "alice"])
         XCTAssertTrue(try lw.run(["assign", "--per-image", "1", "--json"]).stdout.contains("\"budget_reached\":true"))
+        let stopped = try lw.run(["assign", "--per-image", "1"]).stdout
+        XCTAssertTrue(stopped.contains("raise it with lw settings set --max-human"), "the stop names the remedy: \(stopped)")
         XCTAssertEqual(try lw.run(["settings", "set", "--max-human", "8"]).status, 0)
         let more = try lw.run(["assign", "--per-image", "1", "--json"])
         XCTAssertTrue(more.stdout.contains("\"new_images\":3"), more.stdout)
