@@ -19,50 +19,50 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("job-name"), help: "The job's name (used in exported manifests).")
     var jobName: String = JobSettings.defaults.name
 
-    @Option(name: .customLong("workers-per-image"), help: "How many workers label each image.")
+    @Option(name: .customLong("workers-per-image"), help: SettingHelp.workersPerImage)
     var workersPerImage: Int = JobSettings.defaults.workersPerImage
 
-    @Option(name: .customLong("target-accuracy"), help: "The accuracy machine labels must reach.")
+    @Option(name: .customLong("target-accuracy"), help: SettingHelp.targetAccuracy)
     var targetAccuracy: Double = JobSettings.defaults.targetAccuracy
 
-    @Option(name: .customLong("max-workers-per-image"), help: "Dynamic overlap: the most workers an image whose votes disagree may get.")
+    @Option(name: .customLong("max-workers-per-image"), help: SettingHelp.maxWorkersPerImage)
     var maxWorkersPerImage: Int = JobSettings.defaults.maxWorkersPerImage
 
-    @Option(name: .customLong("extra-vote-below"), help: "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never).")
+    @Option(name: .customLong("extra-vote-below"), help: SettingHelp.extraVoteBelow)
     var extraVoteBelow: Double = JobSettings.defaults.extraVoteBelowConfidence
 
     @Option(name: .customLong("validation-extra-vote-below"),
-            help: "Dynamic overlap for the validation sample (images picked at random): one more worker while its consensus confidence is below this.")
+            help: SettingHelp.validationExtraVoteBelow)
     var validationExtraVoteBelow: Double = JobSettings.defaults.validationExtraVoteBelow
 
     @Option(name: .customLong("validation-max-workers-per-image"),
-            help: "Dynamic overlap for the validation sample: the most workers an image picked at random may get (two more at a time).")
+            help: SettingHelp.validationMaxWorkersPerImage)
     var validationMaxWorkersPerImage: Int = JobSettings.defaults.validationMaxWorkersPerImage
 
-    @Option(name: .customLong("max-human"), help: "Budget: at most this many images go to humans.")
+    @Option(name: .customLong("max-human"), help: SettingHelp.maxHuman)
     var maxHuman: Int?
 
-    @Option(name: .customLong("max-human-percent"), help: "Budget: at most this percentage of the images go to humans.")
+    @Option(name: .customLong("max-human-percent"), help: SettingHelp.maxHumanPercent)
     var maxHumanPercent: Double?
 
     @Option(help: ArgumentHelp("The built-in model's feature banks: image side and filter count per bank.", valueName: "side:filters,..."))
     var features = JobSettings.defaults.featureBanks
 
-    @Option(name: .customLong("random-share"), help: "Share of each uncertainty-ordered round still drawn at random (the validation sample).")
+    @Option(name: .customLong("random-share"), help: SettingHelp.randomShare)
     var randomShare = JobSettings.defaults.randomShare
 
-    @Option(help: ArgumentHelp("The built-in model: learned-filter features alone, or combined with a small convolutional network (slower to train, far better at small objects).", valueName: "filters|filters+convnet"))
+    @Option(help: SettingHelp.model)
     var model = JobSettings.defaults.model
 
-    @Option(name: .customLong("convnet-side"), help: "The convolutional network's input: images letterboxed to this many pixels (a multiple of 64).")
+    @Option(name: .customLong("convnet-side"), help: SettingHelp.convnetSide)
     var convnetSide = JobSettings.defaults.convnetSide
 
     @Option(name: .customLong("self-training"),
-            help: ArgumentHelp("With filters+convnet: each network's confident calls on unlabeled images train a fresh network that replaces it (more machine labels, ~9× the training time).", valueName: "on|off"))
+            help: SettingHelp.selfTraining)
     var selfTraining = JobSettings.defaults.selfTraining ? "on" : "off"
 
     @Option(name: .customLong("threshold-confidence"),
-            help: "How sure lw must be that machine labels reach --target-accuracy: the one-sided confidence of the Wilson lower bound on validation that sets each threshold (0.975 is stricter: fewer machine labels).")
+            help: SettingHelp.thresholdConfidence)
     var thresholdConfidence = JobSettings.defaults.thresholdConfidence
 
     func validate() throws {

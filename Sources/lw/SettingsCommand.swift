@@ -42,25 +42,25 @@ struct SettingsCommand: ParsableCommand {
                 name, labels and feature banks are fixed. Audited (action job.settings);
                 the same values again change nothing.
                 Examples: lw settings set --max-human 2000
-                          lw settings set --max-human-percent none --workers-per-image 5 --max-workers-per-image 7
+                          lw settings set --max-human-percent none --random-share 0.3
                 """
         )
         @OptionGroup var global: GlobalOptions
 
-        @Option(name: .customLong("workers-per-image")) var workersPerImage: Int?
-        @Option(name: .customLong("target-accuracy")) var targetAccuracy: Double?
-        @Option(name: .customLong("max-workers-per-image")) var maxWorkersPerImage: Int?
-        @Option(name: .customLong("extra-vote-below")) var extraVoteBelow: Double?
-        @Option(name: .customLong("validation-extra-vote-below")) var validationExtraVoteBelow: Double?
-        @Option(name: .customLong("validation-max-workers-per-image")) var validationMaxWorkersPerImage: Int?
-        @Option(name: .customLong("max-human"), help: ArgumentHelp("Budget in images, or none.", valueName: "N|none")) var maxHuman: String?
-        @Option(name: .customLong("max-human-percent"), help: ArgumentHelp("Budget in percent of the images, or none.", valueName: "P|none"))
+        @Option(name: .customLong("workers-per-image"), help: SettingHelp.workersPerImage) var workersPerImage: Int?
+        @Option(name: .customLong("target-accuracy"), help: SettingHelp.targetAccuracy) var targetAccuracy: Double?
+        @Option(name: .customLong("max-workers-per-image"), help: SettingHelp.maxWorkersPerImage) var maxWorkersPerImage: Int?
+        @Option(name: .customLong("extra-vote-below"), help: SettingHelp.extraVoteBelow) var extraVoteBelow: Double?
+        @Option(name: .customLong("validation-extra-vote-below"), help: SettingHelp.validationExtraVoteBelow) var validationExtraVoteBelow: Double?
+        @Option(name: .customLong("validation-max-workers-per-image"), help: SettingHelp.validationMaxWorkersPerImage) var validationMaxWorkersPerImage: Int?
+        @Option(name: .customLong("max-human"), help: ArgumentHelp(SettingHelp.maxHuman.abstract + " Or none: no budget.", valueName: "N|none")) var maxHuman: String?
+        @Option(name: .customLong("max-human-percent"), help: ArgumentHelp(SettingHelp.maxHumanPercent.abstract + " Or none: no budget.", valueName: "P|none"))
         var maxHumanPercent: String?
-        @Option(name: .customLong("random-share")) var randomShare: Double?
-        @Option(help: ArgumentHelp(valueName: "filters|filters+convnet")) var model: String?
-        @Option(name: .customLong("convnet-side")) var convnetSide: Int?
-        @Option(name: .customLong("self-training"), help: ArgumentHelp(valueName: "on|off")) var selfTraining: String?
-        @Option(name: .customLong("threshold-confidence")) var thresholdConfidence: Double?
+        @Option(name: .customLong("random-share"), help: SettingHelp.randomShare) var randomShare: Double?
+        @Option(help: SettingHelp.model) var model: String?
+        @Option(name: .customLong("convnet-side"), help: SettingHelp.convnetSide) var convnetSide: Int?
+        @Option(name: .customLong("self-training"), help: SettingHelp.selfTraining) var selfTraining: String?
+        @Option(name: .customLong("threshold-confidence"), help: SettingHelp.thresholdConfidence) var thresholdConfidence: Double?
 
         func run() throws {
             try Console.reportingErrors {

@@ -92,7 +92,7 @@ public enum ImportPredictions {
             }
             // Validation: random-picked human labels the file also predicts.
             let humans = try TrainModel.humanLabels(db, labels: names)
-            let validation = ModelValidation.set(humans: humans, classes: names.count) { predictions[humans[$0].imageId] }
+            let validation = ModelValidation.sample(humans: humans, classes: names.count) { predictions[humans[$0].imageId] }
             let items = validation.items
             let search = ThresholdSearch.search(items, target: target, z: z)
             let refusal = search.threshold == nil

@@ -13,10 +13,10 @@ enum ModelValidation {
         var labelRight: Double
     }
 
-    /// A model's validation set: its calls on the human-labeled images picked at
+    /// A model's validation sample: its calls on the human-labeled images picked at
     /// random (never the uncertainty picks, which would understate its accuracy),
     /// as threshold-search items and as the evidence stored with the model.
-    struct Set {
+    struct Sample {
         var items: [ThresholdSearch.Item] = []
         var evidence: [Item] = []
         /// Index into the human labels of each item.
@@ -24,21 +24,21 @@ enum ModelValidation {
         var predicted: [Int] { evidence.map(\.predicted) }
     }
 
-    /// The validation set of a model whose class probabilities for the i-th human
+    /// The validation sample of a model whose class probabilities for the i-th human
     /// label are `prediction(i)` (nil: the model does not predict that image).
     /// Each item counts as right with the consensus posterior of the model's label.
-    static func set(humans: [TrainModel.Labeled], classes: Int, prediction: (Int) -> [Double]?) -> Set {
+    static func sample(humans: [TrainModel.Labeled], classes: Int, prediction: (Int) -> [Double]?) -> Sample {
         let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: classes)
-        var set = Set()
+        var sample = Sample()
         for (i, human) in humans.enumerated() where human.pickedAtRandom {
             guard let p = prediction(i) else { continue }
             let predicted = DawidSkene.decide(p).label
-            set.items.append(.init(confidence: p[predicted], correct: human.posteriors[predicted], prior: priors[predicted]))
-            set.evidence.append(.init(imageId: human.imageId, predicted: predicted, human: human.label, confidence: p[predicted],
+            sample.items.append(.init(confidence: p[predicted], correct: human.posteriors[predicted], prior: priors[predicted]))
+            sample.evidence.append(.init(imageId: human.imageId, predicted: predicted, human: human.label, confidence: p[predicted],
                                       labelRight: human.posteriors[predicted]))
-            set.humanIndex.append(i)
+            sample.humanIndex.append(i)
         }
-        return set
+        return sample
     }
 
     /// Inserts the items of model `modelId`, in the caller's transaction.

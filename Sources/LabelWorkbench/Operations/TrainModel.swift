@@ -135,7 +135,7 @@ public struct TrainModel {
             // (auto-label skips networks of weight 0).
             convnets = trained.nets
         }
-        let validation = ModelValidation.set(humans: usable, classes: labels.count) { oof[$0] }
+        let validation = ModelValidation.sample(humans: usable, classes: labels.count) { oof[$0] }
         let items = validation.items, predictedLabels = validation.predicted, validationIndex = validation.humanIndex
         let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predictedLabels, classes: labels.count, target: target, z: z)
         let search = perLabel.single

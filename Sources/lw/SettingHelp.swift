@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The help of each job setting, shared by `lw init` and `lw settings set` so both say the same.
+enum SettingHelp {
+    static let workersPerImage: ArgumentHelp = "How many workers label each image."
+    static let targetAccuracy: ArgumentHelp = "The accuracy machine labels must reach."
+    static let maxWorkersPerImage: ArgumentHelp = "Dynamic overlap: the most workers an image whose votes disagree may get."
+    static let extraVoteBelow: ArgumentHelp = "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never)."
+    static let validationExtraVoteBelow: ArgumentHelp = "Dynamic overlap for the validation sample (images picked at random): one more worker while its consensus confidence is below this."
+    static let validationMaxWorkersPerImage: ArgumentHelp = "Dynamic overlap for the validation sample: the most workers an image picked at random may get (two more at a time)."
+    static let maxHuman: ArgumentHelp = "Budget: at most this many images go to humans."
+    static let maxHumanPercent: ArgumentHelp = "Budget: at most this percentage of the images go to humans."
+    static let randomShare: ArgumentHelp = "Share of each uncertainty-ordered round still drawn at random (the validation sample)."
+    static let convnetSide: ArgumentHelp = "The convolutional network's input: images letterboxed to this many pixels (a multiple of 64)."
+    static let selfTraining: ArgumentHelp = ArgumentHelp("With filters+convnet: each network's confident calls on unlabeled images train a fresh network that replaces it (more machine labels, ~9× the training time).", valueName: "on|off")
+    static let thresholdConfidence: ArgumentHelp = "How sure lw must be that machine labels reach --target-accuracy: the one-sided confidence of the Wilson lower bound on validation that sets each threshold (0.975 is stricter: fewer machine labels)."
+    static let model: ArgumentHelp = ArgumentHelp("The built-in model: learned-filter features alone, or combined with a small convolutional network (slower to train, far better at small objects).", valueName: "filters|filters+convnet")
+}
