@@ -61,6 +61,9 @@ struct InitCommand: ParsableCommand {
             help: SettingHelp.selfTraining)
     var selfTraining = JobSettings.defaults.selfTraining ? "on" : "off"
 
+    @Option(name: .customLong("object-copies"), help: SettingHelp.objectCopies)
+    var objectCopies = JobSettings.defaults.objectCopies ? "on" : "off"
+
     @Option(name: .customLong("threshold-confidence"),
             help: SettingHelp.thresholdConfidence)
     var thresholdConfidence = JobSettings.defaults.thresholdConfidence
@@ -88,6 +91,7 @@ struct InitCommand: ParsableCommand {
             settings.convnetSide = convnetSide
             settings.thresholdConfidence = thresholdConfidence
             settings.selfTraining = try JobSettings.parseSwitch(selfTraining, option: "--self-training")
+            settings.objectCopies = try JobSettings.parseSwitch(objectCopies, option: "--object-copies")
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -13,6 +13,7 @@ enum SettingHelp {
     static let randomShare: ArgumentHelp = "Share of each uncertainty-ordered round still drawn at random (the validation sample)."
     static let convnetSide: ArgumentHelp = "The convolutional network's input: images letterboxed to this many pixels (a multiple of 64)."
     static let selfTraining: ArgumentHelp = ArgumentHelp("With filters+convnet: each network's confident calls on unlabeled images train a fresh network that replaces it (more machine labels, ~9× the training time).", valueName: "on|off")
+    static let objectCopies: ArgumentHelp = ArgumentHelp("With self-training: each student also learns from copies of the images its network is sure of, the object it found there painted one flat colour, so objects are found by shape in any colour. Off where the colour defines the label. Copies are made of every label but the last: name the 'none' label last.", valueName: "on|off")
     static let thresholdConfidence: ArgumentHelp = "How sure lw must be that machine labels reach --target-accuracy: the one-sided confidence of the Wilson lower bound on validation that sets each threshold (0.975 is stricter: fewer machine labels)."
     static let model: ArgumentHelp = ArgumentHelp("The built-in model: learned-filter features alone, or combined with a small convolutional network (slower to train, far better at small objects).", valueName: "filters|filters+convnet")
 }

@@ -69,6 +69,11 @@ final class LearningLoopTests: XCTestCase {
         let studentEpochs: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_epochs') FROM model")
         let studentEpochCounts = (try JSONSerialization.jsonObject(with: Data(studentEpochs[0].utf8)) as? [Int]) ?? []
         XCTAssertTrue(studentEpochCounts.count == 2 && studentEpochCounts.allSatisfy { $0 >= 32 }, "students start from random weights: \(studentEpochs)")
+        // Each student also trained on flattened-object copies of the logo images its teacher was sure of.
+        let copies: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.object_copies') FROM model")
+        let copyCounts = (try JSONSerialization.jsonObject(with: Data(copies[0].utf8)) as? [Int]) ?? []
+        XCTAssertTrue(copyCounts.count == 2 && copyCounts.reduce(0, +) > 0 && copyCounts.allSatisfy { $0 <= 100 },
+                      "copies of (at most) the half's logo images: \(copies)")
         let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
         XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
         let criterion: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.weight_chosen_by') FROM model")
@@ -166,6 +171,11 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model") as [String], [#"["off","off"]"#])
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_labels') FROM model") as [String], ["[0,0]"])
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_epochs') FROM model") as [String], ["[0,0]"])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.object_copies') FROM model") as [String], ["[0,0]"],
+                       "copies live in the student: none without self-training")
+        // Without a student, --object-copies changes nothing the model is trained with: it is reused.
+        XCTAssertEqual(try lw.run(["settings", "set", "--object-copies", "off"]).status, 0)
+        XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         // The setting is the job's: turning it on later is refused, the model stays reused.
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
                                    "--convnet-side", "64", "--self-training", "on"]).status, 1)

@@ -18,13 +18,14 @@ final class SettingsTests: XCTestCase {
         let shown = try lw.run(["settings"])
         XCTAssertEqual(shown.status, 0, shown.stderr)
         let lines = shown.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 16, shown.stdout)
+        XCTAssertEqual(lines.count, 17, shown.stdout)
         XCTAssertTrue(lines.contains("--job-name logo-job   (fixed)"), shown.stdout)
         XCTAssertTrue(lines.contains("--features 128:2048   (fixed)"), shown.stdout)
         XCTAssertTrue(lines.contains("--max-human 40"), shown.stdout)
         XCTAssertTrue(lines.contains("--max-human-percent none"), shown.stdout)
         XCTAssertTrue(lines.contains("--threshold-confidence 0.975"), shown.stdout)
         XCTAssertTrue(lines.contains("--self-training on"), shown.stdout)
+        XCTAssertTrue(lines.contains("--object-copies on"), shown.stdout)
         // Every option lw init takes is shown (the init help lists them).
         let initHelp = try lw.run(["init", "--help"]).stdout
         for line in lines {
@@ -67,7 +68,7 @@ final class SettingsTests: XCTestCase {
         let before = try settingsJSON()
         for arguments in [["--max-human", "lots"], ["--max-human=-3"], ["--max-human-percent", "150"], ["--target-accuracy", "1.2"],
                           ["--workers-per-image", "9"], ["--threshold-confidence", "0.4"], ["--model", "resnet"],
-                          ["--convnet-side", "100"], ["--self-training", "maybe"], ["--random-share", "2"],
+                          ["--convnet-side", "100"], ["--self-training", "maybe"], ["--object-copies", "yes"], ["--random-share", "2"],
                           ["--extra-vote-below", "7", "--max-human", "10"]] {
             let result = try lw.run(["settings", "set"] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.stdout)")

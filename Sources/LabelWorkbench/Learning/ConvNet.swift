@@ -127,10 +127,17 @@ public struct ConvNet: Codable, Sendable, Equatable {
         }
 
         public func probabilities(letterboxed image: RGBImage) -> [Double] {
+            ConvNet.softmax(scoreMapMaxima(letterboxed: image).map { Double($0.value) } + [0])
+        }
+
+        /// Each score map's maximum and its position (row-major on the last
+        /// block's grid, `net.sides.last!` cells a side): where the network
+        /// sees each label.
+        public func scoreMapMaxima(letterboxed image: RGBImage) -> [(value: Float, position: Int)] {
             let sides = net.sides, cins = net.inputChannels
             var input = [Float](repeating: 0, count: (net.side + 2) * (net.side + 2) * 3)
             input.withUnsafeMutableBufferPointer { ConvNet.fill($0.baseAddress!, side: net.side, image: image) }
-            var logits = [Double](repeating: -.infinity, count: net.classes)
+            var maxima: [(value: Float, position: Int)] = []
             for l in net.channels.indices {
                 let s = sides[l], cout = net.channels[l]
                 var z = [Float](repeating: 0, count: s * s * cout)
@@ -149,7 +156,7 @@ public struct ConvNet: Codable, Sendable, Equatable {
                         input.withUnsafeMutableBufferPointer { ConvKernels.maxPool(a.baseAddress!, side: s, channels: cout, into: $0.baseAddress!) }
                     }
                 } else {
-                    let scored = z.withUnsafeBufferPointer { a in
+                    maxima = z.withUnsafeBufferPointer { a in
                         net.headWeights.withUnsafeBufferPointer { h in
                             net.headBias.withUnsafeBufferPointer { b in
                                 ConvNet.scoreMaps(a.baseAddress!, positions: s * s, channels: cout, head: h.baseAddress!, bias: b.baseAddress!,
@@ -157,10 +164,9 @@ public struct ConvNet: Codable, Sendable, Equatable {
                             }
                         }
                     }
-                    logits = scored.map { Double($0.value) } + [0]
                 }
             }
-            return ConvNet.softmax(logits)
+            return maxima
         }
     }
 

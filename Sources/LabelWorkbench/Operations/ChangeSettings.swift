@@ -8,7 +8,7 @@ import GRDB
 /// The job name, the labels (their order is every stored class index) and the
 /// feature banks (every image's cached features were computed with them) are
 /// fixed at `lw init`. Settings the model is trained with (target accuracy,
-/// threshold confidence, model, network side, self-training) take effect at the
+/// threshold confidence, model, network side, self-training, object copies) take effect at the
 /// next `lw train`, which makes a new model: the stored ones keep the settings
 /// they were made with.
 public enum ChangeSettings {

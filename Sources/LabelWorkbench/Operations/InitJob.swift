@@ -25,6 +25,9 @@ public struct JobSettings: Sendable, Equatable {
     /// Whether each network is replaced by a student trained on the human
     /// labels plus its confident calls on unlabeled images (see `SelfTraining`).
     public var selfTraining = true
+    /// Whether each student also trains on flattened-object copies of the
+    /// images its teacher is sure of (see `ObjectCopies`).
+    public var objectCopies = true
     /// How sure the bound behind a threshold is (one-sided; 0.95 → z 1.645).
     public var thresholdConfidence = ThresholdSearch.defaultConfidence
 
@@ -122,7 +125,7 @@ public enum InitJob {
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
-                "self_training": settings.selfTraining, "threshold_confidence": settings.thresholdConfidence,
+                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "threshold_confidence": settings.thresholdConfidence,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

@@ -7,7 +7,7 @@ extension JobSettings {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT name, workers_per_image, target_accuracy, max_workers_per_image, extra_vote_below_confidence,
                    validation_extra_vote_below, validation_max_workers_per_image, random_share, feature_banks,
-                   max_human_labels, max_human_percent, model, convnet_side, self_training, threshold_confidence FROM job
+                   max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence FROM job
             """) else { throw LWError.invalidArgument("the database has no job: run `lw init --labels a,b` first") }
         var settings = JobSettings(name: row["name"], labels: try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"),
                                    workersPerImage: row["workers_per_image"], targetAccuracy: row["target_accuracy"])
@@ -22,6 +22,7 @@ extension JobSettings {
         settings.model = row["model"]
         settings.convnetSide = row["convnet_side"]
         settings.selfTraining = row["self_training"]
+        settings.objectCopies = row["object_copies"]
         settings.thresholdConfidence = row["threshold_confidence"]
         return settings
     }
@@ -33,10 +34,10 @@ extension JobSettings {
             UPDATE job SET workers_per_image = ?, target_accuracy = ?, max_workers_per_image = ?, extra_vote_below_confidence = ?,
                            validation_extra_vote_below = ?, validation_max_workers_per_image = ?, random_share = ?, feature_banks = ?,
                            max_human_labels = ?, max_human_percent = ?, model = ?, convnet_side = ?, self_training = ?,
-                           threshold_confidence = ?
+                           object_copies = ?, threshold_confidence = ?
             """, arguments: [workersPerImage, targetAccuracy, maxWorkersPerImage, extraVoteBelowConfidence, validationExtraVoteBelow,
                              validationMaxWorkersPerImage, randomShare, featureBanks, maxHumanLabels, maxHumanPercent, model,
-                             convnetSide, selfTraining, thresholdConfidence])
+                             convnetSide, selfTraining, objectCopies, thresholdConfidence])
     }
 
     /// Every setting as its `lw init` option and value text ("none" for no budget,
@@ -66,6 +67,7 @@ extension JobSettings {
             ("--convnet-side", text(convnetSide)),
             ("--validation-max-workers-per-image", text(validationMaxWorkersPerImage)),
             ("--self-training", text(selfTraining)),
+            ("--object-copies", text(objectCopies)),
             ("--threshold-confidence", text(thresholdConfidence)),
         ]
     }

@@ -9,9 +9,10 @@ extension TrainModel {
     /// its half across rounds). Each starts from the previous model's network
     /// of its half when there is one (it saw only images of that half, so the
     /// out-of-fold scores stay honest) and otherwise from random weights; with
-    /// `selfTraining`, a student trained on its calls replaces it. nil when a
-    /// half has too few readable images.
-    func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool) throws -> TrainedConvNets? {
+    /// `selfTraining`, a student trained on its calls (and, with
+    /// `objectCopies`, on flattened-object copies of its human labels)
+    /// replaces it. nil when a half has too few readable images.
+    func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool, objectCopies: Bool) throws -> TrainedConvNets? {
         let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
         let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }
         let halves = usable.map { Self.half($0.randomRank) }
@@ -48,8 +49,9 @@ extension TrainModel {
             } else if unlabeled.isEmpty {
                 record.selfTraining = "no unlabeled images"
             } else {
-                let student = selfTrain(teacher: teacher.net, on: examples[h], unlabeled: unlabeled, half: h)
+                let student = selfTrain(teacher: teacher.net, on: examples[h], unlabeled: unlabeled, half: h, objectCopies: objectCopies)
                 record.pseudoLabels = student.pseudoLabels
+                record.objectCopies = student.objectCopies
                 record.studentEpochs = student.epochs
                 if student.stuck {
                     record.selfTraining = String(format: "student at chance (loss %.3f): teacher kept", student.loss)
@@ -82,6 +84,8 @@ extension TrainModel {
             /// epochs (0: no student was trained).
             var pseudoLabels = 0
             var studentEpochs = 0
+            /// Flattened-object copies of human labels the student trained on.
+            var objectCopies = 0
             /// "student", or why the teacher was kept ("off": the job's setting).
             var selfTraining = ""
         }
@@ -102,9 +106,11 @@ extension TrainModel {
     }
 
     /// The teacher labels the unlabeled images; a student trains from random
-    /// weights on the half's human labels plus the teacher's confident calls.
-    private func selfTrain(teacher: ConvNet, on examples: [ConvNetTraining.Example], unlabeled: [RGBImage],
-                           half h: Int) -> (net: ConvNet, loss: Double, stuck: Bool, epochs: Int, pseudoLabels: Int) {
+    /// weights on the half's human labels plus the teacher's confident calls
+    /// (and, with `objectCopies`, the teacher's flattened-object copies of
+    /// the human labels it is sure of).
+    private func selfTrain(teacher: ConvNet, on examples: [ConvNetTraining.Example], unlabeled: [RGBImage], half h: Int,
+                           objectCopies: Bool) -> (net: ConvNet, loss: Double, stuck: Bool, epochs: Int, pseudoLabels: Int, objectCopies: Int) {
         let inference = ConvNet.Inference(teacher)
         var scores: [[Double]] = []
         progress?.start("network \(h + 1) of 2 labels \(unlabeled.count) unlabeled images", total: unlabeled.count)
@@ -116,7 +122,8 @@ extension TrainModel {
         progress?.finish()
         let picked = SelfTraining.pseudoLabels(scores)
         let classes = teacher.classes
-        let all = examples + picked.map { call in
+        let copies = objectCopies ? ObjectCopies.make(from: examples, teacher: teacher, seed: UInt64(70 + h)) : []
+        let all = examples + copies + picked.map { call in
             ConvNetTraining.Example(image: unlabeled[call.index], target: (0..<classes).map { $0 == call.label ? 1 : 0 })
         }
         var settings = ConvNetTraining.Settings()
@@ -128,9 +135,9 @@ extension TrainModel {
             return (ConvNet(side: teacher.side, classes: classes, seed: UInt64(150 + h + 2 * attempt)), settings, "seed \(attempt + 1)")
         } train: { start, settings, what in
             runNetwork(start, on: all, settings: settings, chance: chance,
-                       title: "train network \(h + 1) of 2 on \(examples.count) human labels and \(picked.count) of its own, \(what)")
+                       title: "train network \(h + 1) of 2 on \(examples.count) human labels, \(copies.count) flattened copies and \(picked.count) of its own, \(what)")
         }
-        return (student.net, student.loss, chance.isStuck(loss: student.loss), student.epochs, picked.count)
+        return (student.net, student.loss, chance.isStuck(loss: student.loss), student.epochs, picked.count, copies.count)
     }
 
     /// Up to `convnetAttempts` runs, each set up by `setUp(attempt)`: stops at

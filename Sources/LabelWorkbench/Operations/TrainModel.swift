@@ -74,11 +74,13 @@ public struct TrainModel {
     private func train() throws -> Summary {
         let context = self.context
         let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
-        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, threshold_confidence, model, convnet_side, self_training FROM job")! }
+        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, threshold_confidence, model, convnet_side, self_training, object_copies FROM job")! }
         let target: Double = job["target_accuracy"], confidence: Double = job["threshold_confidence"]
         let z = ThresholdSearch.zScore(confidence: confidence)
         let withConvNet = (job["model"] as String) == "filters+convnet", convnetSide: Int = job["convnet_side"]
         let selfTraining: Bool = job["self_training"]
+        // Copies live in the student: without self-training there are none.
+        let objectCopies = selfTraining && (job["object_copies"] as Bool)
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
         let labeled = try loadLabeled(labels: labels)
         try checkEnough(labeled, labels: labels)
@@ -87,6 +89,7 @@ public struct TrainModel {
         // Models trained before the switch existed had self-training on: their key stays the same.
         let modelVersion = extractor.version + (withConvNet ? "|convnet:\(convnetSide):\(ConvNetTraining.version)" : "")
             + (withConvNet && !selfTraining ? "|self-training:off" : "")
+            + (withConvNet && objectCopies ? "|object-copies:\(ObjectCopies.version)" : "")
         let setHash = Self.hash(labeled, extractor: modelVersion, target: target, confidence: confidence)
         if let existing = try store.pool.read({ db in
             try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [setHash])
@@ -122,7 +125,8 @@ public struct TrainModel {
         var convnets: [ConvNet]?
         var convnetWeight: Double?
         var convnetRuns: TrainedConvNets?
-        if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide, selfTraining: selfTraining) {
+        if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide, selfTraining: selfTraining,
+                                                               objectCopies: objectCopies) {
             convnetOutOfFold = trained.outOfFold
             convnetRuns = trained
             // The networks' weight, by how well the out-of-fold combination ranks all human
@@ -196,6 +200,7 @@ public struct TrainModel {
                 "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.networks.map(\.runs), "mirror_at_prediction": true,
                 "self_training_labels": trained.networks.map(\.pseudoLabels),
                 "self_training_epochs": trained.networks.map(\.studentEpochs), "self_training": trained.networks.map(\.selfTraining),
+                "object_copies": trained.networks.map(\.objectCopies),
             ]
         }
         let parameters = JSON.text(parameterValues)

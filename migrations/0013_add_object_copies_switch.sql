@@ -1,0 +1,12 @@
+-- 0013: flattened-object training copies (lw train's self-training student).
+--
+-- With object_copies = 1 (the default), each network's student also trains
+-- on copies of the human-labeled images its teacher is sure of, with the
+-- object the teacher located there painted one flat colour (labeled the
+-- same): the student learns the object's shape as well as its colours, so a
+-- recoloured object (a one-colour or grey logo) is still found. Turn it off
+-- (`lw settings set --object-copies off`) where the colour defines the label
+-- (ripe / unripe). Copies are made of every label but the last, the
+-- network's reference label: name the "none / other" label last
+-- (`--labels logo,no_logo`). No effect with self_training = 0.
+ALTER TABLE job ADD COLUMN object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1));
