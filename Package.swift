@@ -74,6 +74,9 @@ let package = Package(
         ),
         // `make demo`: the whole loop on generated images with a simulated team.
         .executableTarget(name: "lw-demo", dependencies: ["LabelWorkbench"]),
+        // `make bench`'s offline network measurement (bench/network_coverage.py).
+        .executableTarget(name: "lw-network-bench",
+                          dependencies: ["LabelWorkbench", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "LabelWorkbenchTests",
             dependencies: ["LabelWorkbench", "CPNG", .product(name: "GRDB", package: "GRDB.swift")],

@@ -25,6 +25,11 @@ python3 bench/queue_benchmark.py --lw "$LW"
 echo "== feature extraction speed (lw vs the numpy reference, same images and bank)"
 "$VENV/bin/python" bench/feature_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --bank 128:512
 "$VENV/bin/python" bench/feature_benchmark.py --lw "$LW" --data "$DATA" --shared "$SHARED" --bank 128:2048
+echo "== one network on 800 labels, with and without flattened-object copies (test AUC per logo variant, share covered at 97%)"
+for seed in 1 2; do for copies in off on; do
+    .build/release/lw-network-bench "$DATA" --labels 800 --seed "$seed" --copies "$copies" --out "/tmp/lw-bench-network-$copies-$seed.csv"
+done; done
+python3 bench/network_coverage.py /tmp/lw-bench-network-{off,on}-{1,2}.csv
 echo "== the whole Ground Truth loop (../shared/bench/lw_loop.py), good and mixed teams"
 for profile in good mixed; do
     "$VENV/bin/python" "$SHARED/simulate_workers.py" --gt "$DATA/ground_truth.csv" --meta "$DATA/meta.csv" --k 3 \
