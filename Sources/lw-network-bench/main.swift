@@ -24,6 +24,11 @@ struct NetworkBench: ParsableCommand {
     @Option(help: "Network input side (pixels).") var side = 256
     @Option(help: "Scores CSV to write.") var out: String
 
+    func validate() throws {
+        guard labels >= 2 else { throw ValidationError("--labels \(labels): the network needs at least 2 labeled images") }
+        guard side >= 64, side % 64 == 0 else { throw ValidationError("--side \(side): use a multiple of 64, as lw's --convnet-side") }
+    }
+
     func run() throws {
         let flatten = try JobSettings.parseSwitch(copies, option: "--copies")
         let root = URL(fileURLWithPath: data)
