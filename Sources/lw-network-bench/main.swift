@@ -21,11 +21,15 @@ struct NetworkBench: ParsableCommand {
     @Option(help: "Seed of the pick, the network and its training.") var seed: UInt64 = 1
     @Option(help: "on: a teacher network, then a fresh one on the labels plus its flattened-object copies (lw's student without pseudo-labels); off: the network alone.")
     var copies = "off"
+    @Option(help: "Pasted-object copies per located object (ObjectPastes), into human-labeled negatives; 0: none.")
+    var pastes = 0
+    @Option(help: "Write the first 12 copies and pastes as PNG files into this folder, to look at.") var showCopies: String?
     @Option(help: "Network input side (pixels).") var side = 256
     @Option(help: "Scores CSV to write.") var out: String
 
     func validate() throws {
         guard labels >= 2 else { throw ValidationError("--labels \(labels): the network needs at least 2 labeled images") }
+        guard pastes >= 0 else { throw ValidationError("--pastes \(pastes): use 0 or more") }
         guard side >= 64, side % 64 == 0 else { throw ValidationError("--side \(side): use a multiple of 64, as lw's --convnet-side") }
     }
 
@@ -55,10 +59,17 @@ struct NetworkBench: ParsableCommand {
         settings.seed = seed
         settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples.count)
         var net = ConvNetTraining.train(ConvNet(side: side, classes: 2, seed: 100 + seed), on: examples, settings: settings)
-        if flatten {
-            let made = ObjectCopies.make(from: examples, teacher: net, seed: 70 + seed)
-            print("\(made.count) flattened-object copies of \(examples.count) labels")
-            examples += made
+        if flatten || pastes > 0 {
+            let made = flatten ? ObjectCopies.make(from: examples, teacher: net, seed: 70 + seed) : []
+            let pasted = ObjectPastes.make(from: examples, teacher: net, perObject: pastes, seed: 90 + seed)
+            print("\(made.count) flattened-object copies and \(pasted.count) pasted objects of \(examples.count) labels")
+            if let folder = showCopies {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                for (i, copy) in (made.prefix(12) + pasted.prefix(12)).enumerated() {
+                    try Data(PNGCodec.encode(copy.image)).write(to: URL(fileURLWithPath: folder).appendingPathComponent("copy\(i).png"))
+                }
+            }
+            examples += made + pasted
             settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples.count)
             net = ConvNetTraining.train(ConvNet(side: side, classes: 2, seed: 100 + seed), on: examples, settings: settings)
         }
@@ -70,7 +81,7 @@ struct NetworkBench: ParsableCommand {
             csv += "\(variants[path] ?? ""),\(labelOf[path] == labelNames[0] ? 1 : 0),\(score)\n"
         }
         try csv.write(toFile: out, atomically: true, encoding: .utf8)
-        print(String(format: "%d labels, copies %@, seed %d: %d test images scored in %.0f s → %@",
-                     labels, copies, Int(seed), test.count, Date().timeIntervalSince(started), out))
+        print(String(format: "%d labels, copies %@, pastes %d, seed %d: %d test images scored in %.0f s → %@",
+                     labels, copies, pastes, Int(seed), test.count, Date().timeIntervalSince(started), out))
     }
 }

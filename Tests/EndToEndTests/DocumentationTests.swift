@@ -30,7 +30,7 @@ final class DocumentationTests: XCTestCase {
         defer { lw.cleanUp() }
         try lw.run(["init", "--labels", "logo,no_logo"])
         try lw.makeImages("photos", count: 4)
-        FileManager.default.createFile(atPath: lw.directory.appendingPathComponent("photos/broken.jpg").path, contents: Data([0xFF, 0xD8, 0xFF, 0x00]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: lw.directory.appendingPathComponent("photos/broken.jpg").path, contents: Data([0xFF, 0xD8, 0xFF, 0x00])))
         try lw.run(["import", "photos"])
         let blocks = Self.readme.components(separatedBy: "```sql\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
         XCTAssertGreaterThanOrEqual(blocks.count, 5)

@@ -34,8 +34,9 @@ final class FolderExportTests: XCTestCase {
         let enumerator = FileManager.default.enumerator(atPath: root.path)!
         while let item = enumerator.nextObject() as? String {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: root.appendingPathComponent(item).path, isDirectory: &isDir)
-            if !isDir.boolValue { files.append(item) }
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(item).path, isDirectory: &isDir), !isDir.boolValue {
+                files.append(item)
+            }
         }
         XCTAssertEqual(files.count, 40)
         XCTAssertTrue(files.allSatisfy { $0.split(separator: "/").count == 3 }, "split/label/file: \(files)")

@@ -44,7 +44,7 @@ final class FormatTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         for name in ["b.jpg", "a.jpg", ".hidden.jpg", "sub/c.png"] {
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data([1]))
+            XCTAssertTrue(FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path, contents: Data([1])))
         }
         let found = try ImportSources.walk([dir.path]).map { String($0.path.dropFirst(dir.path.count + 1)) }
         XCTAssertEqual(found, ["a.jpg", "b.jpg", "sub/c.png"])

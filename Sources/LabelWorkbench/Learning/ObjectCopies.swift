@@ -27,11 +27,11 @@ public enum ObjectCopies {
     public static let backgroundDistance = 40.0
     public static let edgeRamp = 40.0
 
-    /// A copy of `image` with the object in the `window`-pixel square centred
-    /// at (`centreX`, `centreY`) (moved inside the image where needed) painted
-    /// `colour`.
-    public static func flattened(_ image: RGBImage, centreX: Int, centreY: Int, window: Int,
-                                 colour: (r: UInt8, g: UInt8, b: UInt8)) -> RGBImage {
+    /// The object in the `window`-pixel square centred at (`centreX`,
+    /// `centreY`) (moved inside the image where needed): the square and, per
+    /// pixel of it, how much it is object (0 background … 1 object).
+    public static func objectMask(_ image: RGBImage, centreX: Int, centreY: Int, window: Int)
+        -> (x0: Int, y0: Int, width: Int, height: Int, mask: [Float]) {
         let w = min(window, image.width), h = min(window, image.height)
         let x0 = max(0, min(image.width - w, centreX - w / 2)), y0 = max(0, min(image.height - h, centreY - h / 2))
         let x1 = x0 + w, y1 = y0 + h
@@ -44,17 +44,33 @@ public enum ObjectCopies {
         var border: [SIMD3<Float>] = []
         for x in stride(from: x0, to: x1, by: 2) { border += [colourAt(x, y0), colourAt(x, y1 - 1)] }
         for y in stride(from: y0, to: y1, by: 2) { border += [colourAt(x0, y), colourAt(x1 - 1, y)] }
-        let flat = SIMD3(Float(colour.r), Float(colour.g), Float(colour.b))
-        var copy = image
+        var mask = [Float](repeating: 0, count: w * h)
         for y in y0..<y1 {
             for x in x0..<x1 {
                 let c = colourAt(x, y)
                 var nearest = Float.infinity
                 for b in border { let d = c - b; nearest = min(nearest, (d * d).sum()) }
-                let m = min(1, max(0, (Double(nearest.squareRoot()) - backgroundDistance) / edgeRamp))
+                mask[(y - y0) * w + x - x0] = Float(min(1, max(0, (Double(nearest.squareRoot()) - backgroundDistance) / edgeRamp)))
+            }
+        }
+        return (x0, y0, w, h, mask)
+    }
+
+    /// A copy of `image` with the object in the `window`-pixel square centred
+    /// at (`centreX`, `centreY`) (moved inside the image where needed) painted
+    /// `colour`.
+    public static func flattened(_ image: RGBImage, centreX: Int, centreY: Int, window: Int,
+                                 colour: (r: UInt8, g: UInt8, b: UInt8)) -> RGBImage {
+        let object = objectMask(image, centreX: centreX, centreY: centreY, window: window)
+        let flat = SIMD3(Float(colour.r), Float(colour.g), Float(colour.b))
+        var copy = image
+        for y in 0..<object.height {
+            for x in 0..<object.width {
+                let m = object.mask[y * object.width + x]
                 guard m > 0 else { continue }
-                let blended = c + Float(m) * (flat - c)
-                let o = (y * width + x) * 3
+                let o = ((object.y0 + y) * image.width + object.x0 + x) * 3
+                let c = SIMD3(Float(image.pixels[o]), Float(image.pixels[o + 1]), Float(image.pixels[o + 2]))
+                let blended = c + m * (flat - c)
                 copy.pixels[o] = UInt8(blended.x.rounded())
                 copy.pixels[o + 1] = UInt8(blended.y.rounded())
                 copy.pixels[o + 2] = UInt8(blended.z.rounded())
@@ -78,22 +94,29 @@ public enum ObjectCopies {
     /// `minimumTeacherProbability` of that label, a flattened copy around that
     /// map's best cell, with that label as a certain target. Seeded.
     public static func make(from examples: [ConvNetTraining.Example], teacher: ConvNet, seed: UInt64) -> [ConvNetTraining.Example] {
+        let window = Int((Double(teacher.side) * windowShare).rounded())
+        var rng = SeededGenerator(seed: seed)
+        return zip(examples, locate(examples, teacher: teacher)).compactMap { example, found in
+            guard let found else { return nil }
+            let image = flattened(example.image, centreX: found.x, centreY: found.y, window: window, colour: colour(&rng))
+            return ConvNetTraining.Example(image: image, target: (0..<teacher.classes).map { $0 == found.label ? 1 : 0 })
+        }
+    }
+
+    /// Per example, where the teacher puts the object of its target's most
+    /// likely label (the best cell's centre), when that label has a score
+    /// map and the teacher, unmirrored, gives it at least
+    /// `minimumTeacherProbability`; nil otherwise.
+    static func locate(_ examples: [ConvNetTraining.Example], teacher: ConvNet) -> [(label: Int, x: Int, y: Int)?] {
         let inference = ConvNet.Inference(teacher)
         let grid = teacher.sides.last!, cell = teacher.side / grid
-        let window = Int((Double(teacher.side) * windowShare).rounded())
-        let located: [(label: Int, x: Int, y: Int)?] = parallelMap(examples) { example in
+        return parallelMap(examples) { example in
             guard let label = example.target.indices.max(by: { example.target[$0] < example.target[$1] }),
                   label < teacher.classes - 1 else { return nil }
             let maxima = inference.scoreMapMaxima(letterboxed: example.image)
             guard ConvNet.softmax(maxima.map { Double($0.value) } + [0])[label] >= minimumTeacherProbability else { return nil }
             let position = maxima[label].position
             return (label, (position % grid) * cell + cell / 2, (position / grid) * cell + cell / 2)
-        }
-        var rng = SeededGenerator(seed: seed)
-        return zip(examples, located).compactMap { example, found in
-            guard let found else { return nil }
-            let image = flattened(example.image, centreX: found.x, centreY: found.y, window: window, colour: colour(&rng))
-            return ConvNetTraining.Example(image: image, target: (0..<teacher.classes).map { $0 == found.label ? 1 : 0 })
         }
     }
 }
