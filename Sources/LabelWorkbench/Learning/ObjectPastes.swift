@@ -4,6 +4,12 @@
 /// humans labeled as the reference label (the last: "no object"). Each paste
 /// is an example of the object's label, so the student sees the object at the
 /// sizes and opacities it misses most, on backgrounds it knows to be empty.
+///
+/// Measured, not built into `lw train` (only `lw-network-bench --pastes N`
+/// makes them): 800 random labels (pick 2), flattened copies on, 2 pastes per
+/// object (504 pastes beside 308 copies): test AUC 0.949 → 0.932, one-colour
+/// logos 0.809 → 0.686, test images covered at 97% 478 → 436. The teacher's
+/// window sometimes holds another logo, whose paste is then a false example.
 public enum ObjectPastes {
     /// A cut-out object: its pixels and how much each is object (0…1).
     public struct Cutout: Sendable, Equatable {
