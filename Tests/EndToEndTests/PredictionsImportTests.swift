@@ -66,13 +66,14 @@ final class PredictionsImportTests: XCTestCase {
         }
     }
 
-    /// A later model keeps the machine labels it agrees with (even below its own
-    /// threshold) and withdraws those it contradicts, each audited.
-    func testALaterModelWithdrawsOnlyWhatItContradicts() throws {
+    /// A later model keeps only the machine labels it confirms (its label, at or
+    /// above its threshold) and withdraws the rest back to humans, each audited;
+    /// a model without a threshold withdraws only the labels it contradicts.
+    func testALaterModelKeepsOnlyWhatItConfirms() throws {
         let (lw, paths) = try jobWithAgreedVotes()
         defer { lw.cleanUp() }
-        func predictions(_ file: String, _ line: (Int, String) -> String) throws {
-            let text = paths.enumerated().map { line($0.offset, $0.element) }.joined(separator: "\n")
+        func predictions(_ file: String, only: Range<Int> = 0..<200, _ line: (Int, String) -> String) throws {
+            let text = paths.enumerated().filter { only.contains($0.offset) }.map { line($0.offset, $0.element) }.joined(separator: "\n")
             try text.write(to: lw.directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
             XCTAssertEqual(try lw.run(["predictions", "import", file]).status, 0)
             XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
@@ -80,15 +81,24 @@ final class PredictionsImportTests: XCTestCase {
         let truth = { (i: Int) in i % 2 == 0 ? "logo" : "no_logo" }
         try predictions("first.jsonl") { i, path in "{\"source-ref\": \"\(path)\", \"label\": \"\(truth(i))\", \"confidence\": 0.99}" }
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 50)
-        // The second model: right and confident on the human labels (so it gets a threshold), unsure on the
-        // rest — agreeing on images 150-174, contradicting on 175-199.
+        // The second model: right and confident on the human labels (so its threshold is 0.99);
+        // on the rest it confirms 150-159, agrees below its threshold on 160-174 and
+        // contradicts 175-199.
         try predictions("second.jsonl") { i, path in
             let label = i < 175 ? truth(i) : (truth(i) == "logo" ? "no_logo" : "logo")
-            return "{\"source-ref\": \"\(path)\", \"label\": \"\(label)\", \"confidence\": \(i < 150 ? 0.99 : 0.6)}"
+            return "{\"source-ref\": \"\(path)\", \"label\": \"\(label)\", \"confidence\": \(i < 160 ? 0.99 : 0.6)}"
         }
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 25)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'machine_label.withdraw'"), 25)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image WHERE awaiting_label = 1"), 25, "withdrawn images go back to humans")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 10)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'machine_label.withdraw'"), 40)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image WHERE awaiting_label = 1"), 40, "withdrawn images go back to humans")
+        // A third model predicts only unvoted images: no validation, no threshold. It agrees
+        // with 150-154 (below any threshold) and contradicts 155-159: only those go.
+        try predictions("third.jsonl", only: 150..<200) { i, path in
+            "{\"source-ref\": \"\(path)\", \"label\": \"\(i < 155 ? truth(i) : (truth(i) == "logo" ? "no_logo" : "logo"))\", \"confidence\": 0.7}"
+        }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model WHERE id = (SELECT max(id) FROM model) AND threshold IS NULL"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 5)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'machine_label.withdraw'"), 45)
     }
 
     func testBadPredictionLinesNameTheLineAndWriteNothing() throws {
