@@ -2,47 +2,32 @@ import XCTest
 @testable import LabelWorkbench
 
 final class ObjectCopiesTests: XCTestCase {
-    /// A plain background with a red square inside `box` (x0, y0, x1, y1).
-    private func picture(width: Int = 64, height: Int = 64, box: (Int, Int, Int, Int)) -> RGBImage {
-        var image = RGBImage(width: width, height: height, fill: (40, 120, 60))
-        for y in box.1..<box.3 { for x in box.0..<box.2 {
-            let o = (y * width + x) * 3
-            image.pixels[o] = 220; image.pixels[o + 1] = 30; image.pixels[o + 2] = 30
-        } }
-        return image
-    }
-
-    private func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> [UInt8] {
-        let o = (y * image.width + x) * 3
-        return Array(image.pixels[o..<(o + 3)])
-    }
-
     /// The object (far in colour from the window's border) becomes the flat
     /// colour; the background and everything outside the window stay.
     func testFlattenedPaintsTheObjectAndLeavesTheBackground() {
-        let image = picture(box: (30, 30, 40, 40))
+        let image = TestPictures.square(box: (30, 30, 40, 40))
         let copy = ObjectCopies.flattened(image, centreX: 35, centreY: 35, window: 24, colour: (255, 255, 255))
         for y in 0..<64 { for x in 0..<64 {
             let inSquare = (30..<40).contains(x) && (30..<40).contains(y)
-            XCTAssertEqual(pixel(copy, x, y), inSquare ? [255, 255, 255] : pixel(image, x, y), "(\(x), \(y))")
+            XCTAssertEqual(TestPictures.pixel(copy, x, y), inSquare ? [255, 255, 255] : TestPictures.pixel(image, x, y), "(\(x), \(y))")
         } }
     }
 
     /// A window centred near a corner moves inside the image; an object
     /// outside the window is left alone.
     func testWindowIsMovedInsideTheImage() {
-        var image = picture(box: (2, 2, 8, 8))
+        var image = TestPictures.square(box: (2, 2, 8, 8))
         for y in 50..<54 { for x in 50..<54 { let o = (y * 64 + x) * 3; image.pixels[o] = 220; image.pixels[o + 1] = 30; image.pixels[o + 2] = 30 } }
         let copy = ObjectCopies.flattened(image, centreX: 0, centreY: 0, window: 24, colour: (0, 0, 0))
-        XCTAssertEqual(pixel(copy, 2, 2), [0, 0, 0])
-        XCTAssertEqual(pixel(copy, 7, 7), [0, 0, 0])
-        XCTAssertEqual(pixel(copy, 51, 51), [220, 30, 30], "outside the window")
-        XCTAssertEqual(pixel(copy, 20, 20), [40, 120, 60])
+        XCTAssertEqual(TestPictures.pixel(copy, 2, 2), [0, 0, 0])
+        XCTAssertEqual(TestPictures.pixel(copy, 7, 7), [0, 0, 0])
+        XCTAssertEqual(TestPictures.pixel(copy, 51, 51), [220, 30, 30], "outside the window")
+        XCTAssertEqual(TestPictures.pixel(copy, 20, 20), [40, 120, 60])
         // A window larger than the image is the whole image.
-        let small = picture(width: 16, height: 12, box: (5, 4, 9, 8))
+        let small = TestPictures.square(width: 16, height: 12, box: (5, 4, 9, 8))
         let whole = ObjectCopies.flattened(small, centreX: 8, centreY: 6, window: 96, colour: (0, 0, 255))
-        XCTAssertEqual(pixel(whole, 6, 5), [0, 0, 255])
-        XCTAssertEqual(pixel(whole, 0, 0), [40, 120, 60])
+        XCTAssertEqual(TestPictures.pixel(whole, 6, 5), [0, 0, 255])
+        XCTAssertEqual(TestPictures.pixel(whole, 0, 0), [40, 120, 60])
     }
 
     /// A pixel close to a border colour is background: a window of one colour changes nothing.
@@ -69,7 +54,7 @@ final class ObjectCopiesTests: XCTestCase {
         teacher.headWeights = teacher.headWeights.map { _ in 0 }
         teacher.headBias = [20]  // P(label 0) ≈ 1 for every image
         let examples = (0..<5).map { i in
-            ConvNetTraining.Example(image: picture(box: (10 + i, 10, 20 + i, 20)), target: i < 3 ? [0.9, 0.1] : [0.2, 0.8])
+            ConvNetTraining.Example(image: TestPictures.square(box: (10 + i, 10, 20 + i, 20)), target: i < 3 ? [0.9, 0.1] : [0.2, 0.8])
         }
         let copies = ObjectCopies.make(from: examples, teacher: teacher, seed: 7)
         XCTAssertEqual(copies.count, 3, "only the examples whose label is the first")
