@@ -144,7 +144,7 @@ public struct AutoLabel {
                 } else {
                     // An earlier model's machine label stands only while the latest
                     // model confirms it: labels it disagrees with, or agrees with below
-                    // its own threshold, go back to humans. (Kept, those were 85-88%
+                    // its own threshold, go back to humans. (Kept, those were 84-88%
                     // right in the benchmark's loops, below the 95% target; see the
                     // README.) A model with no threshold for the label certifies
                     // nothing and withdraws only what it contradicts.
