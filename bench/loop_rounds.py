@@ -5,8 +5,9 @@
 
 Replays audit_event in order (consensus.decide/revise/remove, machine_label.add/
 revise/withdraw) and, after each `lw auto-label` run, prints the machine labels
-standing then, their accuracy against the ground truth, and the accuracy of all
-labels so far (human wins over machine). Only lw's public schema is read.
+standing then, their accuracy against the ground truth (in all and per label:
+[count, accuracy]), and the accuracy of all labels so far (human wins over
+machine). Only lw's public schema is read.
 """
 import argparse
 import csv
@@ -35,8 +36,14 @@ def main():
         final = dict(machine)
         final.update(human)
         f_ok = sum(truth[source[i]] == l for i, l in final.items())
+        # Each label's machine labels on their own: the target holds per label only if every one meets it.
+        per_label = {}
+        for name in sorted(set(machine.values())):
+            given = [i for i, l in machine.items() if l == name]
+            per_label[name] = [len(given), round(sum(truth[source[i]] == name for i in given) / len(given), 4)]
         print(json.dumps({"round": round_no, "auto_label_run": run_id, "human_labeled": len(human), "machine_labeled": len(machine),
                           "machine_accuracy": round(m_ok / len(machine), 4) if machine else None,
+                          "machine_by_label": per_label,
                           "labeled_so_far_accuracy": round(f_ok / len(final), 4) if final else None}))
 
     events = {}
