@@ -7,7 +7,8 @@ import GRDB
 /// only while this model confirms it (its label, at or above its threshold):
 /// one it contradicts above its threshold is revised, any other is withdrawn
 /// back to humans (a model without a threshold for the label withdraws only
-/// the ones it contradicts); and every image still unlabeled gets its
+/// the ones it contradicts; images it has no prediction for keep theirs); and
+/// every image still unlabeled gets its
 /// confidence as `uncertainty_rank` for `lw assign --strategy uncertain`.
 /// Rerunning with the same model changes nothing.
 public struct AutoLabel {
