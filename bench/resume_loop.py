@@ -4,9 +4,10 @@
 A whole loop (train ~15-25 minutes a round on 2 cores, 6-12 rounds) outlives a
 working session; lw's stages are idempotent, so a loop whose driver died can go
 on from where its database is. Round --from-round starts at `lw train` when its
-answers were already reviewed (--answered, the default) and at `lw assign`
-otherwise; every later round is assign, answer (the shared simulated workers),
-review, train, auto-label — what lw_loop.py does. One JSON line per round, as
+answers were already reviewed (the default; assignments still open are answered
+and reviewed first) and at `lw assign` with --not-answered; every later round is
+assign, answer (the shared simulated workers), review, train, auto-label — what
+lw_loop.py does. One JSON line per round, as
 lw_loop.py prints; score with bench/loop_rounds.py.
 
     python3 bench/resume_loop.py --lw .build/release/lw --data /tmp/lwbench/public \
@@ -46,20 +47,28 @@ def main():
             raise SystemExit(f"command failed ({p.returncode}): {' '.join(cmd[:3])} ...")
         return p
 
+    def answer_open(round_number):
+        """The simulated team answers every open assignment; lw reviews the answers. Returns how many."""
+        open_csv = os.path.join(args.work, f"open{round_number}.csv")
+        listing = run([args.lw, "assignments", "--open", "--format", "csv"]).stdout
+        with open(open_csv, "w") as f:
+            f.write(listing)
+        count = max(0, len(listing.strip().splitlines()) - 1)
+        if count:
+            answers = os.path.join(args.work, f"answers{round_number}.csv")
+            run([sys.executable, os.path.join(args.shared, "answer_assignments.py"), "--gt", gt, "--meta", meta,
+                 "--workers", args.workers, "--assignments", open_csv, "--out", answers, "--seed", "1"])
+            run([args.lw, "review", "--answers", answers])
+        return count
+
     for round_number in range(args.from_round, args.max_rounds + 1):
         answered = -1
         if round_number > args.from_round or args.not_answered:
             run([args.lw, "assign", "--per-image", str(args.k), "--limit", str(args.round)])
-            open_csv = os.path.join(args.work, f"open{round_number}.csv")
-            listing = run([args.lw, "assignments", "--open", "--format", "csv"]).stdout
-            with open(open_csv, "w") as f:
-                f.write(listing)
-            answered = max(0, len(listing.strip().splitlines()) - 1)
-            if answered:
-                answers = os.path.join(args.work, f"answers{round_number}.csv")
-                run([sys.executable, os.path.join(args.shared, "answer_assignments.py"), "--gt", gt, "--meta", meta,
-                     "--workers", args.workers, "--assignments", open_csv, "--out", answers, "--seed", "1"])
-                run([args.lw, "review", "--answers", answers])
+            answered = answer_open(round_number)
+        else:
+            # A driver that died between `lw assign` and `lw review` left assignments open: answer them first.
+            answered = answer_open(round_number) or -1
         started = time.time()
         trained = run([args.lw, "train"], ok=tuple(range(0, 126)))  # a refusal (too few labels) ends nothing
         train_s = time.time() - started
