@@ -7,8 +7,8 @@ on from where its database is. Round --from-round starts at `lw train` when its
 answers were already reviewed (the default; assignments still open are answered
 and reviewed first) and at `lw assign` with --not-answered; every later round is
 assign, answer (the shared simulated workers), review, train, auto-label — what
-lw_loop.py does. One JSON line per round, as
-lw_loop.py prints; score with bench/loop_rounds.py.
+lw_loop.py does. One JSON line per round, as lw_loop.py prints; score with
+bench/loop_rounds.py.
 
     python3 bench/resume_loop.py --lw .build/release/lw --data /tmp/lwbench/public \
         --workers /tmp/workers_good.csv --work /tmp/lwloop --from-round 3
@@ -39,6 +39,11 @@ def main():
         raise SystemExit(f"{db}: no database; start the loop with lw_loop.py")
     env = dict(os.environ, LW_DB=db)
     gt, meta = os.path.join(args.data, "ground_truth.csv"), os.path.join(args.data, "meta.csv")
+    # Checked before anything is assigned, so a wrong path does not leave a round half done.
+    for path, what in ((args.lw, "--lw"), (gt, "--data"), (meta, "--data"), (args.workers, "--workers"),
+                       (os.path.join(args.shared, "answer_assignments.py"), "--shared")):
+        if not os.path.exists(path):
+            raise SystemExit(f"{what}: {path} does not exist; check the path")
 
     def run(cmd, ok=(0,)):
         p = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -62,7 +67,6 @@ def main():
         return count
 
     for round_number in range(args.from_round, args.max_rounds + 1):
-        answered = -1
         if round_number > args.from_round or args.not_answered:
             run([args.lw, "assign", "--per-image", str(args.k), "--limit", str(args.round)])
             answered = answer_open(round_number)

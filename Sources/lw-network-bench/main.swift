@@ -35,6 +35,9 @@ struct NetworkBench: ParsableCommand {
 
     func run() throws {
         let flatten = try JobSettings.parseSwitch(copies, option: "--copies")
+        if showCopies != nil && !flatten && pastes == 0 {
+            throw ValidationError("--show-copies: there are none to show with --copies off and --pastes 0; turn one on")
+        }
         let root = URL(fileURLWithPath: data)
         let truth = try CSVText.read(root.appendingPathComponent("ground_truth.csv").path).records.map(\.fields)
         let variants = Dictionary(try CSVText.read(root.appendingPathComponent("meta.csv").path).records.map {
@@ -64,9 +67,13 @@ struct NetworkBench: ParsableCommand {
             let pasted = ObjectPastes.make(from: examples, teacher: net, perObject: pastes, seed: 90 + seed)
             print("\(made.count) flattened-object copies and \(pasted.count) pasted objects of \(examples.count) labels")
             if let folder = showCopies {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                for (i, copy) in (made.prefix(12) + pasted.prefix(12)).enumerated() {
-                    try Data(PNGCodec.encode(copy.image)).write(to: URL(fileURLWithPath: folder).appendingPathComponent("copy\(i).png"))
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    for (i, copy) in (made.prefix(12) + pasted.prefix(12)).enumerated() {
+                        try Data(PNGCodec.encode(copy.image)).write(to: URL(fileURLWithPath: folder).appendingPathComponent("copy\(i).png"))
+                    }
+                } catch {
+                    throw ValidationError("--show-copies \(folder): cannot write the PNG files there; check the path and its permissions")
                 }
             }
             examples += made + pasted

@@ -30,7 +30,7 @@ public enum ObjectCopies {
     /// The object in the `window`-pixel square centred at (`centreX`,
     /// `centreY`) (moved inside the image where needed): the square and, per
     /// pixel of it, how much it is object (0 background … 1 object).
-    public static func objectMask(_ image: RGBImage, centreX: Int, centreY: Int, window: Int)
+    static func objectMask(_ image: RGBImage, centreX: Int, centreY: Int, window: Int)
         -> (x0: Int, y0: Int, width: Int, height: Int, mask: [Float]) {
         let w = min(window, image.width), h = min(window, image.height)
         let x0 = max(0, min(image.width - w, centreX - w / 2)), y0 = max(0, min(image.height - h, centreY - h / 2))

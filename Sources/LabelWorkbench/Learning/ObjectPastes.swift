@@ -72,22 +72,13 @@ public enum ObjectPastes {
         return out
     }
 
-    /// The mask averaged over the same boxes `Resize.area` averages the pixels over.
+    /// The mask resized with the pixels (`Resize.area`, through a grey image: 1/255 steps are plenty for blending).
     static func resizedMask(_ cutout: Cutout, width: Int, height: Int) -> [Float] {
-        let sw = cutout.image.width, sh = cutout.image.height
-        if width == sw && height == sh { return cutout.mask }
-        let sx = Double(sw) / Double(width), sy = Double(sh) / Double(height)
-        var out = [Float](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let y0 = Int(Double(y) * sy), y1 = max(y0 + 1, min(sh, Int(Double(y + 1) * sy)))
-            for x in 0..<width {
-                let x0 = Int(Double(x) * sx), x1 = max(x0 + 1, min(sw, Int(Double(x + 1) * sx)))
-                var sum: Float = 0
-                for yy in y0..<y1 { for xx in x0..<x1 { sum += cutout.mask[yy * sw + xx] } }
-                out[y * width + x] = sum / Float((y1 - y0) * (x1 - x0))
-            }
-        }
-        return out
+        if width == cutout.image.width && height == cutout.image.height { return cutout.mask }
+        var grey = [UInt8](repeating: 0, count: cutout.mask.count * 3)
+        for (i, m) in cutout.mask.enumerated() { grey[i * 3] = UInt8((m * 255).rounded()) }
+        let resized = Resize.area(RGBImage(width: cutout.image.width, height: cutout.image.height, pixels: grey), width: width, height: height)
+        return (0..<(width * height)).map { Float(resized.pixels[$0 * 3]) / 255 }
     }
 
     /// `perObject` pastes of every object the teacher locates (see
