@@ -74,30 +74,15 @@ public struct TrainModel {
     private func train() throws -> Summary {
         let context = self.context
         let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
-        let job = try store.pool.read { try Row.fetchOne($0, sql: "SELECT target_accuracy, threshold_confidence, model, convnet_side, self_training, object_copies FROM job")! }
-        let target: Double = job["target_accuracy"], confidence: Double = job["threshold_confidence"]
-        let z = ThresholdSearch.zScore(confidence: confidence)
-        let withConvNet = (job["model"] as String) == "filters+convnet", convnetSide: Int = job["convnet_side"]
-        let selfTraining: Bool = job["self_training"]
-        // Copies live in the student: without self-training there are none.
-        let objectCopies = selfTraining && (job["object_copies"] as Bool)
+        let settings = try store.pool.read { try Settings.load($0) }
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
         let labeled = try loadLabeled(labels: labels)
         try checkEnough(labeled, labels: labels)
 
         let (extractorId, extractor) = try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
-        // Models trained before the switch existed had self-training on: their key stays the same.
-        let modelVersion = extractor.version + (withConvNet ? "|convnet:\(convnetSide):\(ConvNetTraining.version)" : "")
-            + (withConvNet && !selfTraining ? "|self-training:off" : "")
-            + (withConvNet && objectCopies ? "|object-copies:\(ObjectCopies.version)" : "")
-        let setHash = Self.hash(labeled, extractor: modelVersion, target: target, confidence: confidence)
-        if let existing = try store.pool.read({ db in
-            try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [setHash])
-        }) {
-            let metrics = (try? JSONSerialization.jsonObject(with: Data((existing["metrics"] as String).utf8)) as? [String: Double]) ?? [:]
-            return Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"], validationSize: existing["validation_size"],
-                           threshold: existing["threshold"], metrics: metrics, refusal: nil)
-        }
+        let setHash = Self.hash(labeled, extractor: settings.modelVersion(extractor: extractor.version), target: settings.target,
+                                confidence: settings.confidence)
+        if let existing = try existingModel(labeledSet: setHash) { return existing }
 
         let unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor,
                                                          imageIds: labeled.map(\.imageId), progress: progress)
@@ -105,107 +90,44 @@ public struct TrainModel {
         let usable = labeled.filter { features[$0.imageId] != nil && !unreadable.contains($0.imageId) }
         try checkEnough(usable, labels: labels)
         let folds = try assignFolds(usable)
-
-        // Cross-fitted, out-of-fold probabilities for every usable image, for each L2 strength.
         let x = usable.map { features[$0.imageId]! }
-        let y = usable.map(\.label)
-        let w = usable.map(\.confidence)
-        var best: (l2: Double, loss: Double, oof: [[Double]])?
-        for l2 in Self.l2Candidates {
-            let oof = Self.outOfFold(x: x, y: y, weights: w, folds: folds, classes: labels.count, l2: l2)
-            var loss = 0.0
-            for i in 0..<usable.count { for c in 0..<labels.count { loss -= usable[i].posteriors[c] * log(max(oof[i][c], 1e-12)) } }
-            loss /= Double(usable.count)
-            if best == nil || loss < best!.loss { best = (l2, loss, oof) }
-        }
-        let chosen = best!
-        // With the network: each validation image scored by the network that did not see it.
-        var oof = chosen.oof
-        var convnetOutOfFold: [[Double]?] = []
-        var convnets: [ConvNet]?
+        let filters = Self.fitFilters(x: x, labeled: usable, folds: folds, classes: labels.count)
+
+        // With the networks: each validation image scored by the network that did not see it.
+        var oof = filters.oof
+        var networks: TrainedConvNets?
         var convnetWeight: Double?
-        var convnetRuns: TrainedConvNets?
-        if withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: convnetSide, selfTraining: selfTraining,
-                                                               objectCopies: objectCopies) {
-            convnetOutOfFold = trained.outOfFold
-            convnetRuns = trained
+        if settings.withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: settings.convnetSide,
+                                                                 selfTraining: settings.selfTraining, objectCopies: settings.objectCopies) {
+            networks = trained
             // The networks' weight, by how well the out-of-fold combination ranks all human
             // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.
-            let w = BuiltinModel.chooseConvnetWeight(filters: chosen.oof, convnet: trained.outOfFold,
+            let w = BuiltinModel.chooseConvnetWeight(filters: filters.oof, convnet: trained.outOfFold,
                                                      labels: usable.map(\.label), classes: labels.count)
             convnetWeight = w
-            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([chosen.oof[i], p], weights: [1, w]) } }
-            // Kept even with no weight: the next round's networks start from them
-            // (auto-label skips networks of weight 0).
-            convnets = trained.nets
+            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([filters.oof[i], p], weights: [1, w]) } }
         }
         let validation = ModelValidation.sample(humans: usable, classes: labels.count) { oof[$0] }
-        let items = validation.items, predictedLabels = validation.predicted, validationIndex = validation.humanIndex
-        let perLabel = ThresholdSearch.searchPerLabel(items, predicted: predictedLabels, classes: labels.count, target: target, z: z)
-        let search = perLabel.single
+        let items = validation.items
+        let perLabel = ThresholdSearch.searchPerLabel(items, predicted: validation.predicted, classes: labels.count,
+                                                      target: settings.target, z: settings.z)
         let thresholds = perLabel.thresholds
-        let anyThreshold = thresholds.contains { $0 != nil }
-        var metrics: [String: Double] = [
-            "l2": chosen.l2, "log_loss": chosen.loss,
-            "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
-            "covered_share": items.isEmpty ? 0 : Double(perLabel.covered) / Double(items.count),
-            "covered_share_single_threshold": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
-            "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
-            "calibration_error": Self.calibrationError(items),
-            "minimum_validation_items": Double(search.minimumItems),
-            "validation_certainty": ThresholdSearch.certainty(items),
-        ]
-        if labels.count == 2 {
-            let positives = validationIndex.map { usable[$0].label == 0 }
-            metrics["auc"] = ThresholdSearch.auc(scores: validationIndex.map { oof[$0][0] }, positives: positives)
-            if !convnetOutOfFold.isEmpty {
-                metrics["convnet_weight"] = convnetWeight
-                metrics["auc_filters"] = ThresholdSearch.auc(scores: validationIndex.map { chosen.oof[$0][0] }, positives: positives)
-                let scored = validationIndex.filter { convnetOutOfFold[$0] != nil }
-                metrics["auc_convnet"] = ThresholdSearch.auc(scores: scored.map { convnetOutOfFold[$0]![0] },
-                                                             positives: scored.map { usable[$0].label == 0 })
-            }
-        }
-        var refusal: String?
-        if !anyThreshold {
-            refusal = items.count < search.minimumItems
-                ? "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(target) accuracy with \(confidence) confidence"
-                : "no confidence level reaches \(target) accuracy on validation (the best lower bound of any threshold: \(String(format: "%.3f", search.bestLowerBound)))"
-                    + (ThresholdSearch.usesJointEstimate(items) ? "" : String(format: "; validation labels are %.3f certain on average, below the %.2f that lets lw estimate the model's accuracy jointly with the workers': more votes per validation image raise it",
-                                                                              ThresholdSearch.certainty(items), ThresholdSearch.jointEstimateMinimumCertainty))
-        }
+        let metrics = Self.metrics(validation: validation, search: perLabel, filters: filters, oof: oof,
+                                   convnet: networks?.outOfFold ?? [], convnetWeight: convnetWeight, usable: usable, classes: labels.count)
+        let refusal = thresholds.contains { $0 != nil } ? nil : Self.refusal(items: items, search: perLabel.single, settings: settings)
 
-        // The model used for auto-labeling: all labels, weighted by consensus confidence.
+        // The model used for auto-labeling: all labels, weighted by consensus confidence. The
+        // networks are kept even with no weight: the next round's start from them (auto-label
+        // skips networks of weight 0).
         let standardizer = Standardizer.fit(x)
-        let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: y, sampleWeights: w, classes: labels.count, l2: chosen.l2)
-        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: convnets,
-                                                            convnetWeight: convnetWeight, mirrorsImages: convnets == nil ? nil : true))
-        var parameterValues: [String: Any] = [
-            "l2": chosen.l2, "l2_candidates": Self.l2Candidates, "folds": 5, "bound": Self.boundDescription(confidence: confidence, z: z),
-            "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
-            "extractor": extractor.version, "sample_weights": "consensus confidence", "model": withConvNet ? "filters+convnet" : "filters",
-        ]
-        if withConvNet && convnetOutOfFold.isEmpty {
-            parameterValues["convnet"] = ["skipped": "a half of the human labels has fewer than 2 readable images"]
-        } else if let trained = convnetRuns {
-            let settings = ConvNetTraining.Settings()
-            parameterValues["convnet"] = [
-                "side": convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
-                "warm_start_model": trained.warmStartModel as Any, "epochs": trained.networks.map(\.epochs),
-                "minimum_image_steps": ConvNetTraining.Settings.minimumImageSteps, "batch_size": settings.batchSize,
-                "max_learning_rate": settings.maxLearningRate, "weight_decay": settings.weightDecay,
-                "version": ConvNetTraining.version, "targets": "consensus posteriors",
-                "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
-                "weight_chosen_by": "out-of-fold AUC",
-                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.networks.map(\.runs), "mirror_at_prediction": true,
-                "self_training_labels": trained.networks.map(\.pseudoLabels),
-                "self_training_epochs": trained.networks.map(\.studentEpochs), "self_training": trained.networks.map(\.selfTraining),
-                "object_copies": trained.networks.map(\.objectCopies),
-            ]
-        }
-        let parameters = JSON.text(parameterValues)
+        let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: usable.map(\.label), sampleWeights: usable.map(\.confidence),
+                                               classes: labels.count, l2: filters.l2)
+        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: networks?.nets,
+                                                            convnetWeight: convnetWeight, mirrorsImages: networks == nil ? nil : true))
+        let parameters = Self.parameters(settings: settings, extractor: extractor.version, filters: filters, items: items,
+                                         networks: networks, convnetWeight: convnetWeight)
         // Says what was trained: a half with fewer than two readable images leaves the filters alone.
-        let algorithm = convnetOutOfFold.isEmpty ? Self.algorithm : Self.algorithm + "+convnet"
+        let algorithm = networks == nil ? Self.algorithm : Self.algorithm + "+convnet"
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
@@ -215,7 +137,7 @@ public struct TrainModel {
                                    class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
                 VALUES ('builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
-                                 lowestThreshold, classThresholds, target, setHash, weights, context.clock.iso, context.runId])
+                                 lowestThreshold, classThresholds, settings.target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
             try ModelValidation.record(db, modelId: id, items: validation.evidence)
             try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
@@ -227,6 +149,37 @@ public struct TrainModel {
         }
         return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
                        threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)))
+    }
+
+    /// The model already trained on this labeled set with these settings (`lw train` is idempotent).
+    private func existingModel(labeledSet: String) throws -> Summary? {
+        guard let existing = try store.pool.read({ db in
+            try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [labeledSet])
+        }) else { return nil }
+        let metrics = (try? JSONSerialization.jsonObject(with: Data((existing["metrics"] as String).utf8)) as? [String: Double]) ?? [:]
+        return Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"], validationSize: existing["validation_size"],
+                       threshold: existing["threshold"], metrics: metrics, refusal: nil)
+    }
+
+    /// The filters' regression, cross-fitted: its L2 strength (the candidate with the lowest
+    /// out-of-fold log-loss against the consensus posteriors), that loss, and the out-of-fold
+    /// probabilities of every image.
+    struct FilterFit {
+        var l2: Double
+        var loss: Double
+        var oof: [[Double]]
+    }
+
+    static func fitFilters(x: [[Float]], labeled: [Labeled], folds: [Int], classes: Int) -> FilterFit {
+        var best: FilterFit?
+        for l2 in l2Candidates {
+            let oof = outOfFold(x: x, y: labeled.map(\.label), weights: labeled.map(\.confidence), folds: folds, classes: classes, l2: l2)
+            var loss = 0.0
+            for i in labeled.indices { for c in 0..<classes { loss -= labeled[i].posteriors[c] * log(max(oof[i][c], 1e-12)) } }
+            loss /= Double(labeled.count)
+            if best == nil || loss < best!.loss { best = FilterFit(l2: l2, loss: loss, oof: oof) }
+        }
+        return best!
     }
 
     private func loadLabeled(labels: [String]) throws -> [Labeled] {
@@ -299,26 +252,6 @@ public struct TrainModel {
         var oof = [[Double]](repeating: [Double](repeating: 1 / Double(classes), count: classes), count: x.count)
         for fold in results { for (i, p) in fold { oof[i] = p } }
         return oof
-    }
-
-    /// Expected calibration error over 10 confidence bins.
-    static func calibrationError(_ items: [ThresholdSearch.Item]) -> Double {
-        guard !items.isEmpty else { return 0 }
-        var total = 0.0
-        for b in 0..<10 {
-            let lo = 0.5 + Double(b) * 0.05, hi = lo + 0.05
-            let inBin = items.filter { $0.confidence >= lo && ($0.confidence < hi || (b == 9 && $0.confidence <= 1)) }
-            guard !inBin.isEmpty else { continue }
-            let conf = inBin.reduce(0) { $0 + $1.confidence } / Double(inBin.count)
-            let acc = inBin.reduce(0) { $0 + $1.correct } / Double(inBin.count)
-            total += Double(inBin.count) * abs(conf - acc)
-        }
-        return total / Double(items.count)
-    }
-
-    /// How a model's parameters name its bound, e.g. "wilson one-sided 0.95 (z=1.645)".
-    static func boundDescription(confidence: Double, z: Double) -> String {
-        "wilson one-sided \(confidence) (z=\(String(format: "%.3f", z)))"
     }
 
     /// Models made before `threshold_confidence` existed used 0.975 with no

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What `lw train` stores beside the weights: the validation metrics, why a
+/// model may not label (its refusal), and the parameters that say how it was made.
+extension TrainModel {
+    /// The metrics of a model whose out-of-fold scores are `oof` (filters and networks
+    /// combined), `filters` the filters' alone, `convnet` the networks' alone (empty without them).
+    static func metrics(validation: ModelValidation.Sample, search perLabel: (thresholds: [Double?], covered: Int, single: ThresholdSearch.Result),
+                        filters: FilterFit, oof: [[Double]], convnet: [[Double]?], convnetWeight: Double?,
+                        usable: [Labeled], classes: Int) -> [String: Double] {
+        let items = validation.items, search = perLabel.single
+        var metrics: [String: Double] = [
+            "l2": filters.l2, "log_loss": filters.loss,
+            "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
+            "covered_share": items.isEmpty ? 0 : Double(perLabel.covered) / Double(items.count),
+            "covered_share_single_threshold": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
+            "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
+            "calibration_error": calibrationError(items),
+            "minimum_validation_items": Double(search.minimumItems),
+            "validation_certainty": ThresholdSearch.certainty(items),
+        ]
+        guard classes == 2 else { return metrics }
+        let index = validation.humanIndex
+        let positives = index.map { usable[$0].label == 0 }
+        metrics["auc"] = ThresholdSearch.auc(scores: index.map { oof[$0][0] }, positives: positives)
+        if !convnet.isEmpty {
+            metrics["convnet_weight"] = convnetWeight
+            metrics["auc_filters"] = ThresholdSearch.auc(scores: index.map { filters.oof[$0][0] }, positives: positives)
+            let scored = index.filter { convnet[$0] != nil }
+            metrics["auc_convnet"] = ThresholdSearch.auc(scores: scored.map { convnet[$0]![0] }, positives: scored.map { usable[$0].label == 0 })
+        }
+        return metrics
+    }
+
+    /// Why a model without any threshold may only rank images for humans.
+    static func refusal(items: [ThresholdSearch.Item], search: ThresholdSearch.Result, settings: Settings) -> String {
+        if items.count < search.minimumItems {
+            return "validation has \(items.count) randomly picked images; at least \(search.minimumItems) (all correct) are needed to show \(settings.target) accuracy with \(settings.confidence) confidence"
+        }
+        return "no confidence level reaches \(settings.target) accuracy on validation (the best lower bound of any threshold: \(String(format: "%.3f", search.bestLowerBound)))"
+            + (ThresholdSearch.usesJointEstimate(items) ? "" : String(format: "; validation labels are %.3f certain on average, below the %.2f that lets lw estimate the model's accuracy jointly with the workers': more votes per validation image raise it",
+                                                                      ThresholdSearch.certainty(items), ThresholdSearch.jointEstimateMinimumCertainty))
+    }
+
+    /// The model's `parameters` (JSON): the filters' regression, the bound, and how each network came about.
+    static func parameters(settings: Settings, extractor: String, filters: FilterFit, items: [ThresholdSearch.Item],
+                           networks: TrainedConvNets?, convnetWeight: Double?) -> String {
+        var values: [String: Any] = [
+            "l2": filters.l2, "l2_candidates": l2Candidates, "folds": 5, "bound": boundDescription(confidence: settings.confidence, z: settings.z),
+            "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
+            "extractor": extractor, "sample_weights": "consensus confidence", "model": settings.withConvNet ? "filters+convnet" : "filters",
+        ]
+        if let trained = networks {
+            let training = ConvNetTraining.Settings()
+            values["convnet"] = [
+                "side": settings.convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
+                "warm_start_model": trained.warmStartModel as Any, "epochs": trained.networks.map(\.epochs),
+                "minimum_image_steps": ConvNetTraining.Settings.minimumImageSteps, "batch_size": training.batchSize,
+                "max_learning_rate": training.maxLearningRate, "weight_decay": training.weightDecay,
+                "version": ConvNetTraining.version, "targets": "consensus posteriors",
+                "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,
+                "weight_chosen_by": "out-of-fold AUC",
+                "used_by_auto_label": (convnetWeight ?? 0) > 0, "runs": trained.networks.map(\.runs), "mirror_at_prediction": true,
+                "self_training_labels": trained.networks.map(\.pseudoLabels),
+                "self_training_epochs": trained.networks.map(\.studentEpochs), "self_training": trained.networks.map(\.selfTraining),
+                "object_copies": trained.networks.map(\.objectCopies),
+            ]
+        } else if settings.withConvNet {
+            values["convnet"] = ["skipped": "a half of the human labels has fewer than 2 readable images"]
+        }
+        return JSON.text(values)
+    }
+
+    /// Expected calibration error over 10 confidence bins.
+    static func calibrationError(_ items: [ThresholdSearch.Item]) -> Double {
+        guard !items.isEmpty else { return 0 }
+        var total = 0.0
+        for b in 0..<10 {
+            let lo = 0.5 + Double(b) * 0.05, hi = lo + 0.05
+            let inBin = items.filter { $0.confidence >= lo && ($0.confidence < hi || (b == 9 && $0.confidence <= 1)) }
+            guard !inBin.isEmpty else { continue }
+            let conf = inBin.reduce(0) { $0 + $1.confidence } / Double(inBin.count)
+            let acc = inBin.reduce(0) { $0 + $1.correct } / Double(inBin.count)
+            total += Double(inBin.count) * abs(conf - acc)
+        }
+        return total / Double(items.count)
+    }
+
+    /// How a model's parameters name its bound, e.g. "wilson one-sided 0.95 (z=1.645)".
+    static func boundDescription(confidence: Double, z: Double) -> String {
+        "wilson one-sided \(confidence) (z=\(String(format: "%.3f", z)))"
+    }
+}
