@@ -1,7 +1,8 @@
 /// Generates test and demo images: a textured background (gradients, blobs,
 /// noise, distractor shapes) and, for the positive class, a small mark — a
-/// ring with a bar through it — at a random place, scale and colour. Tests,
-/// `make demo` and the end-to-end checks of the model all use it.
+/// red ring with a bar through it, or a blue cross (`MarkShape`) — at a
+/// random place, scale and colour. Tests, `make demo` and the end-to-end
+/// checks of the model all use it.
 public enum SyntheticImages {
     public struct Spec: Sendable {
         public var width: Int
@@ -10,6 +11,8 @@ public enum SyntheticImages {
         public var seed: UInt64
         /// The mark's size as a fraction of the shorter side.
         public var markScale: ClosedRange<Double> = 0.12...0.25
+        /// Which mark: a second one makes a third class for multi-label tests.
+        public var markShape: MarkShape = .ringWithBar
 
         public init(width: Int, height: Int, withMark: Bool, seed: UInt64) {
             self.width = width
@@ -17,6 +20,13 @@ public enum SyntheticImages {
             self.withMark = withMark
             self.seed = seed
         }
+    }
+
+    public enum MarkShape: Sendable {
+        /// A red ring with a horizontal bar through it.
+        case ringWithBar
+        /// A blue diagonal cross (an X).
+        case cross
     }
 
     public static func render(_ spec: Spec) -> RGBImage {
@@ -53,14 +63,23 @@ public enum SyntheticImages {
             let side = Double(min(w, h)) * (spec.markScale.lowerBound + rng.unit() * (spec.markScale.upperBound - spec.markScale.lowerBound))
             let r = side / 2
             let cx = r + rng.unit() * (Double(w) - 2 * r), cy = r + rng.unit() * (Double(h) - 2 * r)
-            let colour = (UInt8(200 + rng.unit() * 55), UInt8(rng.unit() * 60), UInt8(40 + rng.unit() * 60))
+            let red = (UInt8(200 + rng.unit() * 55), UInt8(rng.unit() * 60), UInt8(40 + rng.unit() * 60))
             let thickness = r * 0.28
-            fill(&px, w, h, cx - r, cy - r, cx + r, cy + r) { x, y in
-                let d = ((x - cx) * (x - cx) + (y - cy) * (y - cy)).squareRoot()
-                let ring = d <= r && d >= r - thickness
-                let bar = abs(y - cy) <= thickness / 2 && abs(x - cx) <= r
-                return ring || bar
-            } colour: { _, _ in colour }
+            switch spec.markShape {
+            case .ringWithBar:
+                fill(&px, w, h, cx - r, cy - r, cx + r, cy + r) { x, y in
+                    let d = ((x - cx) * (x - cx) + (y - cy) * (y - cy)).squareRoot()
+                    let ring = d <= r && d >= r - thickness
+                    let bar = abs(y - cy) <= thickness / 2 && abs(x - cx) <= r
+                    return ring || bar
+                } colour: { _, _ in red }
+            case .cross:
+                let blue = (red.2, red.1, red.0)
+                fill(&px, w, h, cx - r, cy - r, cx + r, cy + r) { x, y in
+                    // Within half a thickness of either diagonal through the centre.
+                    abs(abs(x - cx) - abs(y - cy)) <= thickness * 0.71
+                } colour: { _, _ in blue }
+            }
         }
         // Sensor-like noise so JPEG and the features see texture.
         for i in 0..<px.count {

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import LabelWorkbench
+import XCTest
+
+/// lw is for any single-label classification, not only yes/no: three labels
+/// (two marks and their absence, listed last) through votes, train,
+/// auto-label, assign and export with the default model.
+final class MultiLabelLoopTests: XCTestCase {
+    func testThreeLabelsTrainAutoLabelAndExport() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "ring,cross,none", "--features", "64:64", "--target-accuracy", "0.9",
+                                   "--convnet-side", "64"]).status, 0)
+        let dir = lw.directory.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let labels = ["ring", "cross", "none"]
+        var truth: [String: String] = [:]
+        for i in 0..<360 {
+            let label = labels[i % 3]
+            var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: label != "none", seed: UInt64(9000 + i))
+            spec.markShape = label == "cross" ? .cross : .ringWithBar
+            let name = String(format: "m%04d.jpg", i)
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
+                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
+            truth[name] = label
+        }
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+
+        // Three workers on 270 images: two always right, one right 80% of the time (else another label).
+        var csv = "worker,source,label\n"
+        var rng = SeededGenerator(seed: 11)
+        for name in truth.keys.sorted().prefix(270) {
+            let t = truth[name]!
+            let others = labels.filter { $0 != t }
+            let third = rng.unit() < 0.8 ? t : others[Int(rng.next() % 2)]
+            csv += "ann1,\(name),\(t)\nann2,\(name),\(t)\nann3,\(name),\(third)\n"
+        }
+        try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+
+        let train = try lw.run(["train", "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+convnet"])
+        let thresholds: [String] = try lw.query("SELECT class_thresholds FROM model")
+        let perLabel = (try JSONSerialization.jsonObject(with: Data(thresholds[0].utf8)) as? [String: Any]) ?? [:]
+        XCTAssertEqual(Set(perLabel.keys), Set(labels), "a threshold (or null) for each of the three labels: \(thresholds)")
+        XCTAssertNotNil(try lw.query("SELECT threshold FROM model") as [Double?], train.stdout)
+        // Each network is a student, and trained on flattened copies of the marks its teacher was sure of
+        // (copies are made of every label but the last, "none").
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model") as [String],
+                       [#"["student","student"]"#])
+        let copies: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.object_copies') FROM model")
+        let copyCounts = (try JSONSerialization.jsonObject(with: Data(copies[0].utf8)) as? [Int]) ?? []
+        XCTAssertTrue(copyCounts.count == 2 && copyCounts.allSatisfy { $0 > 0 && $0 <= 90 }, "copies of (at most) the half's mark images: \(copies)")
+
+        XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
+        let machine: [Row] = try DatabaseQueue(path: lw.database).read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT i.source, s.label FROM image_status s JOIN image i ON i.id = s.image_id WHERE s.status = 'machine_labeled'
+                """)
+        }
+        XCTAssertGreaterThan(machine.count, 20, "a good part of the 90 unlabeled images is machine-labeled")
+        let correct = machine.filter { truth[($0["source"] as String).components(separatedBy: "/").last!] == $0["label"] as String }.count
+        XCTAssertGreaterThanOrEqual(Double(correct) / Double(machine.count), 0.9, "machine labels meet the target")
+        XCTAssertGreaterThanOrEqual(Set(machine.map { $0["label"] as String }).count, 2, "more than one label is given by the machine")
+
+        // The rest goes to humans, least confident first; the export has all three labels.
+        XCTAssertEqual(try lw.run(["workers", "add", "h1"]).status, 0)
+        let next = try lw.run(["assign", "--per-image", "1", "--limit", "10", "--json"])
+        XCTAssertTrue(next.stdout.contains("\"strategy\":\"uncertain\""), next.stdout)
+        let export = try lw.run(["export", "--format", "csv"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let rows = export.stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 270 + machine.count)
+        XCTAssertEqual(Set(rows.map { $0.split(separator: ",")[2] }), Set(labels.map { Substring($0) }))
+        let status = try lw.run(["status"]).stdout
+        XCTAssertTrue(labels.allSatisfy { status.contains($0) }, status)
+    }
+}
