@@ -77,4 +77,45 @@ final class MultiLabelLoopTests: XCTestCase {
         let status = try lw.run(["status"]).stdout
         XCTAssertTrue(labels.allSatisfy { status.contains($0) }, status)
     }
+
+    /// An external three-label model (per-label scores, 97% right): thresholds found on the
+    /// human labels, machine labels for the rest, every label among them.
+    func testThreeLabelExternalPredictions() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "cat,dog,bird"]).status, 0)
+        let paths = try lw.makeImages("photos", count: 240, size: (32, 24))
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+        let labels = ["cat", "dog", "bird"]
+        var votes = "worker,source,label\n", lines = ""
+        var rng = SeededGenerator(seed: 3)
+        var wrongUnvoted = 0
+        for (i, path) in paths.enumerated() {
+            let truth = labels[i % 3]
+            let guess = rng.unit() < 0.97 ? truth : labels[(i + 1) % 3]
+            if i < 160 {
+                for worker in ["ann1", "ann2", "ann3"] { votes += "\(worker),\(path),\(truth)\n" }
+            } else if guess != truth {
+                wrongUnvoted += 1
+            }
+            let scores = labels.map { "\"\($0)\": \($0 == guess ? 0.98 : 0.01)" }.joined(separator: ", ")
+            lines += "{\"source-ref\": \"\(path)\", \"scores\": {\(scores)}}\n"
+        }
+        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        try lines.write(to: lw.directory.appendingPathComponent("preds.jsonl"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        let imported = try lw.run(["predictions", "import", "preds.jsonl"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT validation_size FROM model"), 160)
+        let auto = try lw.run(["auto-label"])
+        XCTAssertEqual(auto.status, 0, auto.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 80, imported.stdout + auto.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(DISTINCT label_id) FROM machine_label"), 3)
+        let truthOf = Dictionary(uniqueKeysWithValues: paths.enumerated().map { ($1, labels[$0 % 3]) })
+        let machine: [Row] = try DatabaseQueue(path: lw.database).read { db in
+            try Row.fetchAll(db, sql: "SELECT i.path, l.name FROM machine_label m JOIN image i ON i.id = m.image_id JOIN label l ON l.id = m.label_id")
+        }
+        XCTAssertEqual(machine.filter { truthOf[$0["path"] as String] != $0["name"] as String }.count, wrongUnvoted,
+                       "the machine labels are the file's calls")
+    }
 }
