@@ -46,6 +46,12 @@ final class MultiLabelLoopTests: XCTestCase {
         let perLabel = (try JSONSerialization.jsonObject(with: Data(thresholds[0].utf8)) as? [String: Any]) ?? [:]
         XCTAssertEqual(Set(perLabel.keys), Set(labels), "a threshold (or null) for each of the three labels: \(thresholds)")
         XCTAssertNotNil(try lw.query("SELECT threshold FROM model") as [Double?], train.stdout)
+        // AUC for three labels: each label's against the rest, averaged (chance 0.5).
+        let aucs: [Double] = try lw.query("""
+            SELECT json_extract(metrics, '$.auc') FROM model UNION ALL SELECT json_extract(metrics, '$.auc_filters') FROM model
+            UNION ALL SELECT json_extract(metrics, '$.auc_convnet') FROM model
+            """)
+        XCTAssertTrue(aucs.count == 3 && aucs.allSatisfy { $0 > 0.7 && $0 <= 1 }, "combined, filters and networks rank the labels: \(aucs)")
         // Each network is a student, and trained on flattened copies of the marks its teacher was sure of
         // (copies are made of every label but the last, "none").
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model") as [String],
@@ -107,6 +113,8 @@ final class MultiLabelLoopTests: XCTestCase {
         let imported = try lw.run(["predictions", "import", "preds.jsonl"])
         XCTAssertEqual(imported.status, 0, imported.stderr)
         XCTAssertEqual(try lw.scalar("SELECT validation_size FROM model"), 160)
+        let auc: [Double] = try lw.query("SELECT auc FROM model_summary")
+        XCTAssertTrue(auc.count == 1 && auc[0] > 0.9, "a 97%-right model ranks the three labels: \(auc)")
         let auto = try lw.run(["auto-label"])
         XCTAssertEqual(auto.status, 0, auto.stderr)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 80, imported.stdout + auto.stdout)

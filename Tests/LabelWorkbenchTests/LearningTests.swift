@@ -121,6 +121,20 @@ final class ThresholdSearchTests: XCTestCase {
         XCTAssertEqual(ThresholdSearch.auc(scores: [0.1, 0.4, 0.35, 0.8], positives: [false, false, true, true]), 0.75)
         XCTAssertNil(ThresholdSearch.auc(scores: [0.1], positives: [true]))
     }
+
+    func testMeanOneVsRestAUC() {
+        // Two labels: the usual AUC (each label's AUC against the other is the same).
+        let binary = [[0.9, 0.1], [0.6, 0.4], [0.65, 0.35], [0.2, 0.8]]
+        XCTAssertEqual(ThresholdSearch.meanOneVsRestAUC(binary, labels: [0, 0, 1, 1], classes: 2), 0.75)
+        // Three labels: the first two ranked perfectly against the rest, the third at 0.5 (every
+        // image scores 0.1 for it: all ties): (1 + 1 + 0.5) / 3.
+        let three = [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.2, 0.7, 0.1], [0.3, 0.6, 0.1]]
+        XCTAssertEqual(ThresholdSearch.meanOneVsRestAUC(three, labels: [0, 1, 1, 2], classes: 3)!, 2.5 / 3, accuracy: 1e-12)
+        // A label nobody has adds nothing; no label with both sides: nil.
+        XCTAssertEqual(ThresholdSearch.meanOneVsRestAUC(binary, labels: [0, 0, 1, 1], classes: 2),
+                       ThresholdSearch.meanOneVsRestAUC(binary.map { $0 + [0] }, labels: [0, 0, 1, 1], classes: 3))
+        XCTAssertNil(ThresholdSearch.meanOneVsRestAUC([[1, 0]], labels: [0], classes: 2))
+    }
 }
 
 final class ClassifierTests: XCTestCase {

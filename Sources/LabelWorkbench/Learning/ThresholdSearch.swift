@@ -188,6 +188,14 @@ public enum ThresholdSearch {
         return sums.map { $0 / Double(posteriors.count) }
     }
 
+    /// How well class probabilities rank the labels: each label's AUC against
+    /// the rest, averaged over the labels that have both (for two labels, the
+    /// usual AUC). nil when no label does.
+    public static func meanOneVsRestAUC(_ probabilities: [[Double]], labels: [Int], classes: Int) -> Double? {
+        let aucs = (0..<classes).compactMap { c in auc(scores: probabilities.map { $0[c] }, positives: labels.map { $0 == c }) }
+        return aucs.isEmpty ? nil : aucs.reduce(0, +) / Double(aucs.count)
+    }
+
     /// Area under the ROC curve of scores for the positive class (ties count half).
     public static func auc(scores: [Double], positives: [Bool]) -> Double? {
         let pos = positives.filter { $0 }.count, neg = positives.count - pos

@@ -69,11 +69,7 @@ public struct BuiltinModel: Codable, Sendable {
         var best = (weight: candidates.first ?? 0, auc: -Double.infinity)
         for w in candidates {
             let combined = filters.indices.map { i in convnet[i].map { combine([filters[i], $0], weights: [1, w]) } ?? filters[i] }
-            let aucs = (0..<classes).compactMap { c in
-                ThresholdSearch.auc(scores: combined.map { $0[c] }, positives: labels.map { $0 == c })
-            }
-            guard !aucs.isEmpty else { continue }
-            let auc = aucs.reduce(0, +) / Double(aucs.count)
+            guard let auc = ThresholdSearch.meanOneVsRestAUC(combined, labels: labels, classes: classes) else { continue }
             if auc > best.auc + 1e-9 { best = (w, auc) }
         }
         return best.weight

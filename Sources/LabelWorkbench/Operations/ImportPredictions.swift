@@ -99,11 +99,13 @@ public enum ImportPredictions {
                 ? (items.count < search.minimumItems ? "\(items.count) random-picked human labels are predicted; at least \(search.minimumItems) are needed to show \(target) with \(confidence) confidence"
                    : "no confidence level reaches \(target) on the human labels")
                 : nil
-            let metrics: [String: Double] = [
+            var metrics: [String: Double] = [
                 "accuracy": items.isEmpty ? 0 : items.reduce(0) { $0 + $1.correct } / Double(items.count),
                 "covered_share": items.isEmpty ? 0 : Double(search.covered) / Double(items.count),
                 "covered_accuracy": search.accuracy, "covered_lower_bound": search.lowerBound,
             ]
+            metrics["auc"] = ThresholdSearch.meanOneVsRestAUC(validation.humanIndex.map { predictions[humans[$0].imageId]! },
+                                                              labels: validation.humanIndex.map { humans[$0].label }, classes: names.count)
             try context.begin(db)
             try db.execute(sql: """
                 INSERT INTO model (kind, algorithm, parameters, training_size, validation_size, metrics, threshold, target_accuracy,

@@ -19,15 +19,17 @@ extension TrainModel {
             "minimum_validation_items": Double(search.minimumItems),
             "validation_certainty": ThresholdSearch.certainty(items),
         ]
-        guard classes == 2 else { return metrics }
+        // For more than two labels, each label's AUC against the rest, averaged.
         let index = validation.humanIndex
-        let positives = index.map { usable[$0].label == 0 }
-        metrics["auc"] = ThresholdSearch.auc(scores: index.map { oof[$0][0] }, positives: positives)
+        func auc(_ scores: (Int) -> [Double]?) -> Double? {
+            let scored = index.filter { scores($0) != nil }
+            return ThresholdSearch.meanOneVsRestAUC(scored.map { scores($0)! }, labels: scored.map { usable[$0].label }, classes: classes)
+        }
+        metrics["auc"] = auc { oof[$0] }
         if !convnet.isEmpty {
             metrics["convnet_weight"] = convnetWeight
-            metrics["auc_filters"] = ThresholdSearch.auc(scores: index.map { filters.oof[$0][0] }, positives: positives)
-            let scored = index.filter { convnet[$0] != nil }
-            metrics["auc_convnet"] = ThresholdSearch.auc(scores: scored.map { convnet[$0]![0] }, positives: scored.map { usable[$0].label == 0 })
+            metrics["auc_filters"] = auc { filters.oof[$0] }
+            metrics["auc_convnet"] = auc { convnet[$0] }
         }
         return metrics
     }
