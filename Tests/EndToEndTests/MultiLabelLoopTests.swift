@@ -45,7 +45,7 @@ final class MultiLabelLoopTests: XCTestCase {
         let thresholds: [String] = try lw.query("SELECT class_thresholds FROM model")
         let perLabel = (try JSONSerialization.jsonObject(with: Data(thresholds[0].utf8)) as? [String: Any]) ?? [:]
         XCTAssertEqual(Set(perLabel.keys), Set(labels), "a threshold (or null) for each of the three labels: \(thresholds)")
-        XCTAssertNotNil(try lw.query("SELECT threshold FROM model") as [Double?], train.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model WHERE threshold IS NOT NULL"), 1, "the model may label: \(train.stdout)")
         // AUC for three labels: each label's against the rest, averaged (chance 0.5).
         let aucs: [Double] = try lw.query("""
             SELECT json_extract(metrics, '$.auc') FROM model UNION ALL SELECT json_extract(metrics, '$.auc_filters') FROM model
