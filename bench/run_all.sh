@@ -30,6 +30,8 @@ for seed in 1 2; do for copies in off on; do
     .build/release/lw-network-bench "$DATA" --labels 800 --seed "$seed" --copies "$copies" --out "/tmp/lw-bench-network-$copies-$seed.csv"
 done; done
 python3 bench/network_coverage.py /tmp/lw-bench-network-{off,on}-{1,2}.csv
+echo "== the built-in model's ceiling: 3,200 labels, none wrong, scored on the 800 test images"
+"$VENV/bin/python" bench/model_ceiling.py --lw "$LW" --data "$DATA"
 echo "== the whole Ground Truth loop (../shared/bench/lw_loop.py), good and mixed teams"
 for profile in good mixed; do
     "$VENV/bin/python" "$SHARED/simulate_workers.py" --gt "$DATA/ground_truth.csv" --meta "$DATA/meta.csv" --k 3 \

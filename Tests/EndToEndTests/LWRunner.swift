@@ -83,6 +83,20 @@ struct LWRunner {
         return paths
     }
 
+    /// Writes one JPEG (quality 90) per spec into `folder`, named `<prefix>0000.jpg`,
+    /// `<prefix>0001.jpg`, …; returns the file names in the specs' order.
+    @discardableResult
+    func writePhotos(_ folder: String, prefix: String, specs: [SyntheticImages.Spec]) throws -> [String] {
+        let dir = directory.appendingPathComponent(folder)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return try specs.enumerated().map { i, spec in
+            let name = String(format: "%@%04d.jpg", prefix, i)
+            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
+                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
+            return name
+        }
+    }
+
     func query<T: DatabaseValueConvertible>(_ sql: String) throws -> [T] {
         try DatabaseQueue(path: database).read { try T.fetchAll($0, sql: sql) }
     }

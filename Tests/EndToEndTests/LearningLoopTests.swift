@@ -11,17 +11,13 @@ final class LearningLoopTests: XCTestCase {
         defer { lw.cleanUp() }
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
                                    "--convnet-side", "64"]).status, 0)
-        let dir = lw.directory.appendingPathComponent("photos")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        var truth: [String: String] = [:]
-        for i in 0..<400 {
+        let specs = (0..<400).map { i in
             var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(5000 + i))
             spec.markScale = 0.04...0.22  // the smallest marks are a pixel or two at 64 px: left for humans
-            let name = String(format: "p%04d.jpg", i)
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
-                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
-            truth[name] = spec.withMark ? "logo" : "no_logo"
+            return spec
         }
+        let truth = Dictionary(uniqueKeysWithValues: zip(try lw.writePhotos("photos", prefix: "p", specs: specs),
+                                                         specs.map { $0.withMark ? "logo" : "no_logo" }))
         XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
 
         // Too few labels: a clear refusal.
@@ -134,7 +130,7 @@ final class LearningLoopTests: XCTestCase {
 
         // The photos moved away after their features were cached: the networks have no pixels to learn
         // from, so the next model is the filters alone, and says so.
-        try FileManager.default.moveItem(at: dir, to: lw.directory.appendingPathComponent("moved"))
+        try FileManager.default.moveItem(at: lw.directory.appendingPathComponent("photos"), to: lw.directory.appendingPathComponent("moved"))
         try addVotes(unlabeled.dropFirst(20).prefix(20), file: "more2.csv")
         let filtersOnly = try lw.run(["train"])
         XCTAssertEqual(filtersOnly.status, 0, filtersOnly.stderr)
@@ -151,16 +147,12 @@ final class LearningLoopTests: XCTestCase {
         defer { lw.cleanUp() }
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
                                    "--convnet-side", "64", "--self-training", "off"]).status, 0)
-        let dir = lw.directory.appendingPathComponent("photos")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let specs = (0..<120).map { SyntheticImages.Spec(width: 128, height: 96, withMark: $0 % 2 == 0, seed: UInt64(7000 + $0)) }
+        let names = try lw.writePhotos("photos", prefix: "q", specs: specs)
         var csv = "worker,source,label\n"
-        for i in 0..<120 {
-            let spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(7000 + i))
-            let name = String(format: "q%04d.jpg", i)
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
-                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
+        for (name, spec) in zip(names, specs).prefix(80) {
             let label = spec.withMark ? "logo" : "no_logo"
-            if i < 80 { csv += "ann1,\(name),\(label)\nann2,\(name),\(label)\n" }
+            csv += "ann1,\(name),\(label)\nann2,\(name),\(label)\n"
         }
         try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)

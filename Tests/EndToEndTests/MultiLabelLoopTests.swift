@@ -12,19 +12,14 @@ final class MultiLabelLoopTests: XCTestCase {
         defer { lw.cleanUp() }
         XCTAssertEqual(try lw.run(["init", "--labels", "ring,cross,none", "--features", "64:64", "--target-accuracy", "0.9",
                                    "--convnet-side", "64"]).status, 0)
-        let dir = lw.directory.appendingPathComponent("photos")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let labels = ["ring", "cross", "none"]
-        var truth: [String: String] = [:]
-        for i in 0..<360 {
-            let label = labels[i % 3]
+        let imageLabels = (0..<360).map { labels[$0 % 3] }
+        let specs = imageLabels.enumerated().map { i, label in
             var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: label != "none", seed: UInt64(9000 + i))
             spec.markShape = label == "cross" ? .cross : .ringWithBar
-            let name = String(format: "m%04d.jpg", i)
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(name).path,
-                                           contents: Data(try JPEGCodec.encode(SyntheticImages.render(spec), quality: 90)))
-            truth[name] = label
+            return spec
         }
+        let truth = Dictionary(uniqueKeysWithValues: zip(try lw.writePhotos("photos", prefix: "m", specs: specs), imageLabels))
         XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
 
         // Three workers on 270 images: two always right, one right 80% of the time (else another label).
