@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Debian's libopenblas-dev: the pretrained backbone's matrix products.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Turns migrations/*.sql into a Swift file of string literals at build time,
         // so the binary carries its schema wherever it is copied.
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "LabelWorkbench",
             dependencies: [
-                "CTurboJPEG", "CPNG", "CZlib",
+                "CTurboJPEG", "CPNG", "CZlib", "COpenBLAS",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How far lw's built-in model can go with far more, and perfect, human labels.
 
-  model_ceiling.py --lw .build/release/lw --data /tmp/lwbench/public [--labels 800] [--work /tmp/lw-bench-ceiling]
+  model_ceiling.py --lw .build/release/lw --data /tmp/lwbench/public [--labels 800] [--work /tmp/lw-bench-ceiling] [--init "--model filters"]
 
 Every pool image of the benchmark set (3,200 of 4,000; or --labels N of them,
 picked at random) gets three votes with its true label (`lw votes import`:
@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--labels", type=int, help="label only this many pool images, picked at random (default: all)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the --labels pick")
     ap.add_argument("--work", default="/tmp/lw-bench-ceiling")
+    ap.add_argument("--init", default="", help="more `lw init` options, e.g. \"--model filters --backbone on\"")
     a = ap.parse_args()
     gt = os.path.join(a.data, "ground_truth.csv")
     if not os.path.isfile(gt):
@@ -67,7 +68,7 @@ def main():
         if subprocess.run([a.lw, *args], env=env, stdout=subprocess.DEVNULL).returncode != 0:
             sys.exit(f"lw {' '.join(args[:2])} failed (database {env['LW_DB']})")
 
-    lw("init", "--labels", ",".join(labels), "--job-name", "ceiling")
+    lw("init", "--labels", ",".join(labels), "--job-name", "ceiling", *a.init.split())
     lw("import", os.path.join(a.data, "images"), "--quiet")
     lw("votes", "import", votes)
     started = time.time()

@@ -64,6 +64,9 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("object-copies"), help: SettingHelp.objectCopies)
     var objectCopies = JobSettings.defaults.objectCopies ? "on" : "off"
 
+    @Option(help: SettingHelp.backbone)
+    var backbone = JobSettings.defaults.backbone ? "on" : "off"
+
     @Option(name: .customLong("threshold-confidence"),
             help: SettingHelp.thresholdConfidence)
     var thresholdConfidence = JobSettings.defaults.thresholdConfidence
@@ -92,6 +95,7 @@ struct InitCommand: ParsableCommand {
             settings.thresholdConfidence = thresholdConfidence
             settings.selfTraining = try JobSettings.parseSwitch(selfTraining, option: "--self-training")
             settings.objectCopies = try JobSettings.parseSwitch(objectCopies, option: "--object-copies")
+            settings.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone")
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

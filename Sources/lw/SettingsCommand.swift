@@ -38,7 +38,7 @@ struct SettingsCommand: ParsableCommand {
             discussion: """
                 Workforce and budget settings apply to the next lw assign; the model's
                 (--target-accuracy, --threshold-confidence, --model, --convnet-side,
-                --self-training, --object-copies) to the next lw train, which makes a new model. The job
+                --self-training, --object-copies, --backbone) to the next lw train, which makes a new model. The job
                 name, labels and feature banks are fixed. Audited (action job.settings);
                 the same values again change nothing.
                 Examples: lw settings set --max-human 2000
@@ -62,6 +62,7 @@ struct SettingsCommand: ParsableCommand {
         @Option(name: .customLong("self-training"), help: SettingHelp.selfTraining) var selfTraining: String?
         @Option(name: .customLong("object-copies"), help: SettingHelp.objectCopies) var objectCopies: String?
         @Option(name: .customLong("threshold-confidence"), help: SettingHelp.thresholdConfidence) var thresholdConfidence: Double?
+        @Option(help: SettingHelp.backbone) var backbone: String?
 
         func run() throws {
             try Console.reportingErrors {
@@ -80,6 +81,7 @@ struct SettingsCommand: ParsableCommand {
                     if let selfTraining { s.selfTraining = try JobSettings.parseSwitch(selfTraining, option: "--self-training") }
                     if let objectCopies { s.objectCopies = try JobSettings.parseSwitch(objectCopies, option: "--object-copies") }
                     if let thresholdConfidence { s.thresholdConfidence = thresholdConfidence }
+                    if let backbone { s.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone") }
                 }
                 if changed.isEmpty { Console.out("the job already has these settings; nothing changed"); return }
                 for line in changed { Console.out(line) }

@@ -27,6 +27,7 @@ struct TrainCommand: ParsableCommand {
         try Console.reportingErrors {
             var operation = TrainModel(store: try global.openStore(), context: global.context("train"), progress: global.progressBar())
             let s = try operation.run()
+            if s.backboneMissing { Console.err("lw: note: trained without the pretrained backbone (its weights are missing): \(BackboneCache.howToGet)") }
             if json {
                 Console.out(JSON.text(["model_id": s.modelId, "reused": s.reused, "training_size": s.trainingSize,
                                        "validation_size": s.validationSize, "threshold": s.threshold as Any,
@@ -38,6 +39,7 @@ struct TrainCommand: ParsableCommand {
             func f(_ key: String) -> String { s.metrics[key].map { String(format: "%.3f", $0) } ?? "-" }
             Console.out("model \(s.modelId): \(s.trainingSize) human labels, \(s.validationSize) random ones validate out of fold; " +
                         "validation accuracy \(f("accuracy")), AUC \(f("auc"))" +
+                        (s.metrics["auc_backbone"] != nil ? "; filters \(f("auc_filters")), backbone \(f("auc_backbone")) with weight \(f("backbone_weight"))" : "") +
                         (s.metrics["auc_convnet"] != nil ? " (filters \(f("auc_filters")), network \(f("auc_convnet")) with weight \(f("convnet_weight")))" : "") +
                         ", calibration error \(f("calibration_error"))")
             if s.threshold != nil {

@@ -63,6 +63,9 @@ public struct AutoLabel {
                 try FeatureCache.forEachVector(db, extractorId: extractorId, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
                 return scored
             }
+            if builtin.backbone != nil {
+                summary.unreadable += try combineBackbone(builtin, into: &probabilities)
+            }
             if builtin.scoresWithConvnets {
                 // The networks read the pixels: decoded and scored in chunks, so memory stays flat.
                 let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
@@ -169,5 +172,28 @@ public struct AutoLabel {
             ])
         }
         return summary
+    }
+
+    /// Joins the backbone head's probabilities to the filters' for every
+    /// scored image, computing the maps not cached yet. Images without a map
+    /// (their file cannot be read) lose their prediction; returns their count.
+    private func combineBackbone(_ builtin: BuiltinModel, into probabilities: inout [Int64: [Double]]) throws -> Int {
+        guard let head = builtin.backbone, let loaded = try BackboneCache.ensure(store: store, context: context), loaded.id == builtin.backboneId else {
+            throw LWError.invalidArgument("the model's backbone is no longer in the job: run `lw train` again")
+        }
+        let ids = probabilities.keys.sorted()
+        try BackboneCache.ensureMaps(store: store, backbone: loaded, imageIds: ids, progress: progress)
+        var scored: [Int64: [Double]] = [:]
+        try store.pool.read { db in
+            try BackboneCache.forEachMap(db, backboneId: loaded.id, imageIds: ids) { scored[$0] = head.probabilities($1) }
+        }
+        var missing = 0
+        for id in ids {
+            if let b = scored[id] { probabilities[id] = builtin.combined(filters: probabilities[id]!, backbone: b) } else {
+                probabilities[id] = nil
+                missing += 1
+            }
+        }
+        return missing
     }
 }

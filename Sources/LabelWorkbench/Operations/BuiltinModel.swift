@@ -11,6 +11,8 @@ public struct BuiltinModel: Codable, Sendable {
     public static let kinds = ["filters", "filters+convnet"]
     /// The networks' weights `lw train` chooses from.
     public static let convnetWeights = [0, 0.25, 0.5, 0.75, 1]
+    /// The backbone head's weights `lw train` chooses from (beside the filters' 1).
+    public static let backboneWeights = [0, 0.25, 0.5, 1, 2, 4, 8]
 
     public var standardizer: Standardizer
     public var regression: SoftmaxRegression
@@ -21,6 +23,11 @@ public struct BuiltinModel: Codable, Sendable {
     /// trained before (ConvNetTraining version < 4), whose thresholds were
     /// found without it.
     public var mirrorsImages: Bool?
+    /// The pretrained backbone's head (`MILHead`), the backbone it reads
+    /// (`backbone.id`) and its weight; nil in models without it.
+    public var backbone: MILHead?
+    public var backboneId: Int64?
+    public var backboneWeight: Double?
 
     public init(standardizer: Standardizer, regression: SoftmaxRegression, convnets: [ConvNet]? = nil, convnetWeight: Double? = nil,
                 mirrorsImages: Bool? = nil) {
@@ -50,6 +57,11 @@ public struct BuiltinModel: Codable, Sendable {
     /// log-probabilities plus the networks' times their weight, normalised.
     public func combined(filters: [Double], convnet: [Double]) -> [Double] {
         Self.combine([filters, convnet], weights: [1, convnetWeight ?? 1])
+    }
+
+    /// The filters' and the backbone head's probabilities combined, likewise.
+    public func combined(filters: [Double], backbone: [Double]) -> [Double] {
+        Self.combine([filters, backbone], weights: [1, backboneWeight ?? 1])
     }
 
     /// The networks' weight w for out-of-fold probabilities of the same images

@@ -28,6 +28,8 @@ public struct JobSettings: Sendable, Equatable {
     /// Whether each student also trains on flattened-object copies of the
     /// images its teacher is sure of (see `ObjectCopies`).
     public var objectCopies = true
+    /// Whether `lw train` adds the pretrained backbone's head (when its weights are available).
+    public var backbone = true
     /// How sure the bound behind a threshold is (one-sided; 0.95 → z 1.645).
     public var thresholdConfidence = ThresholdSearch.defaultConfidence
 
@@ -125,7 +127,7 @@ public enum InitJob {
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
-                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "threshold_confidence": settings.thresholdConfidence,
+                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "threshold_confidence": settings.thresholdConfidence,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

@@ -7,7 +7,7 @@ extension JobSettings {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT name, workers_per_image, target_accuracy, max_workers_per_image, extra_vote_below_confidence,
                    validation_extra_vote_below, validation_max_workers_per_image, random_share, feature_banks,
-                   max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence FROM job
+                   max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence, backbone FROM job
             """) else { throw LWError.invalidArgument("the database has no job: run `lw init --labels a,b` first") }
         var settings = JobSettings(name: row["name"], labels: try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"),
                                    workersPerImage: row["workers_per_image"], targetAccuracy: row["target_accuracy"])
@@ -23,6 +23,7 @@ extension JobSettings {
         settings.convnetSide = row["convnet_side"]
         settings.selfTraining = row["self_training"]
         settings.objectCopies = row["object_copies"]
+        settings.backbone = row["backbone"]
         settings.thresholdConfidence = row["threshold_confidence"]
         return settings
     }
@@ -34,10 +35,10 @@ extension JobSettings {
             UPDATE job SET workers_per_image = ?, target_accuracy = ?, max_workers_per_image = ?, extra_vote_below_confidence = ?,
                            validation_extra_vote_below = ?, validation_max_workers_per_image = ?, random_share = ?, feature_banks = ?,
                            max_human_labels = ?, max_human_percent = ?, model = ?, convnet_side = ?, self_training = ?,
-                           object_copies = ?, threshold_confidence = ?
+                           object_copies = ?, threshold_confidence = ?, backbone = ?
             """, arguments: [workersPerImage, targetAccuracy, maxWorkersPerImage, extraVoteBelowConfidence, validationExtraVoteBelow,
                              validationMaxWorkersPerImage, randomShare, featureBanks, maxHumanLabels, maxHumanPercent, model,
-                             convnetSide, selfTraining, objectCopies, thresholdConfidence])
+                             convnetSide, selfTraining, objectCopies, thresholdConfidence, backbone])
     }
 
     /// Every setting as its `lw init` option and value text ("none" for no budget,
@@ -69,6 +70,7 @@ extension JobSettings {
             ("--self-training", text(selfTraining)),
             ("--object-copies", text(objectCopies)),
             ("--threshold-confidence", text(thresholdConfidence)),
+            ("--backbone", text(backbone)),
         ]
     }
 }

@@ -34,6 +34,17 @@ extension TrainModel {
         return metrics
     }
 
+    /// The backbone head's out-of-fold AUC alone and its weight.
+    static func backboneMetrics(_ fit: BackboneFit, weight: Double?, filters: FilterFit, validation: ModelValidation.Sample,
+                                usable: [Labeled], classes: Int) -> [String: Double] {
+        let scored = validation.humanIndex.filter { fit.oof[$0] != nil }
+        var out: [String: Double] = ["backbone_weight": weight ?? 0, "backbone_l2": fit.l2]
+        out["auc_backbone"] = ThresholdSearch.meanOneVsRestAUC(scored.map { fit.oof[$0]! }, labels: scored.map { usable[$0].label }, classes: classes)
+        out["auc_filters"] = ThresholdSearch.meanOneVsRestAUC(validation.humanIndex.map { filters.oof[$0] },
+                                                              labels: validation.humanIndex.map { usable[$0].label }, classes: classes)
+        return out
+    }
+
     /// Why a model without any threshold may only rank images for humans.
     static func refusal(items: [ThresholdSearch.Item], search: ThresholdSearch.Result, settings: Settings) -> String {
         if items.count < search.minimumItems {
@@ -46,7 +57,8 @@ extension TrainModel {
 
     /// The model's `parameters` (JSON): the filters' regression, the bound, and how each network came about.
     static func parameters(settings: Settings, extractor: String, filters: FilterFit, items: [ThresholdSearch.Item],
-                           networks: TrainedConvNets?, convnetWeight: Double?) -> String {
+                           networks: TrainedConvNets?, convnetWeight: Double?,
+                           backbone: BackboneFit?, backboneWeight: Double?, backboneAvailable: Bool) -> String {
         var values: [String: Any] = [
             "l2": filters.l2, "l2_candidates": l2Candidates, "folds": 5, "bound": boundDescription(confidence: settings.confidence, z: settings.z),
             "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
@@ -69,6 +81,16 @@ extension TrainModel {
             ]
         } else if settings.withConvNet {
             values["convnet"] = ["skipped": "a half of the human labels has fewer than 2 readable images"]
+        }
+        if let backbone {
+            values["backbone"] = [
+                "name": BackboneCache.name, "backbone_id": backbone.backboneId, "input_side": BackboneCache.inputSide,
+                "head": MILHead.version, "l2": backbone.l2, "l2_candidates": backboneL2Candidates, "steps": MILHead.Settings().steps,
+                "weight": backboneWeight as Any, "weight_candidates": BuiltinModel.backboneWeights, "weight_chosen_by": "out-of-fold AUC",
+                "head_seconds": (backbone.seconds * 10).rounded() / 10,
+            ]
+        } else if settings.backbone {
+            values["backbone"] = ["skipped": backboneAvailable ? "fewer than \(minimumLabels) labeled images have a map" : "no weights: \(BackboneCache.howToGet)"]
         }
         return JSON.text(values)
     }

@@ -30,6 +30,8 @@ public struct TrainModel {
         public var metrics: [String: Double]
         public var refusal: String?
         public var classThresholds: [String: Double?] = [:]
+        /// The job wants the backbone but its weights are nowhere to be found.
+        public var backboneMissing = false
     }
 
     public static let minimumLabels = 20
@@ -80,7 +82,9 @@ public struct TrainModel {
         try checkEnough(labeled, labels: labels)
 
         let (extractorId, extractor) = try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
-        let setHash = Self.hash(labeled, extractor: settings.modelVersion(extractor: extractor.version), target: settings.target,
+        let backbone = settings.backbone ? try BackboneCache.ensure(store: store, context: context) : nil
+        let backboneKey = backbone.map { "\(BackboneCache.name)#\($0.id)" }
+        let setHash = Self.hash(labeled, extractor: settings.modelVersion(extractor: extractor.version, backbone: backboneKey), target: settings.target,
                                 confidence: settings.confidence)
         if let existing = try existingModel(labeledSet: setHash) { return existing }
 
@@ -93,8 +97,19 @@ public struct TrainModel {
         let x = usable.map { features[$0.imageId]! }
         let filters = Self.fitFilters(x: x, labeled: usable, folds: folds, classes: labels.count)
 
-        // With the networks: each validation image scored by the network that did not see it.
+        // With the backbone's head: each image scored by the head of the fold that did not see it.
         var oof = filters.oof
+        var backboneFit: BackboneFit?
+        var backboneWeight: Double?
+        if let backbone, let fit = try fitBackbone(backbone, usable: usable, folds: folds, classes: labels.count) {
+            let w = BuiltinModel.chooseConvnetWeight(filters: oof, convnet: fit.oof, labels: usable.map(\.label), classes: labels.count,
+                                                     candidates: BuiltinModel.backboneWeights)
+            backboneFit = fit
+            backboneWeight = w
+            for i in usable.indices { if let p = fit.oof[i] { oof[i] = BuiltinModel.combine([oof[i], p], weights: [1, w]) } }
+        }
+        // With the networks: each validation image scored by the network that did not see it.
+        let beforeNetworks = oof
         var networks: TrainedConvNets?
         var convnetWeight: Double?
         if settings.withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: settings.convnetSide,
@@ -102,18 +117,20 @@ public struct TrainModel {
             networks = trained
             // The networks' weight, by how well the out-of-fold combination ranks all human
             // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.
-            let w = BuiltinModel.chooseConvnetWeight(filters: filters.oof, convnet: trained.outOfFold,
+            let w = BuiltinModel.chooseConvnetWeight(filters: beforeNetworks, convnet: trained.outOfFold,
                                                      labels: usable.map(\.label), classes: labels.count)
             convnetWeight = w
-            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([filters.oof[i], p], weights: [1, w]) } }
+            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([beforeNetworks[i], p], weights: [1, w]) } }
         }
         let validation = ModelValidation.sample(humans: usable, classes: labels.count) { oof[$0] }
         let items = validation.items
         let perLabel = ThresholdSearch.searchPerLabel(items, predicted: validation.predicted, classes: labels.count,
                                                       target: settings.target, z: settings.z)
         let thresholds = perLabel.thresholds
-        let metrics = Self.metrics(validation: validation, search: perLabel, filters: filters, oof: oof,
+        var metrics = Self.metrics(validation: validation, search: perLabel, filters: filters, oof: oof,
                                    convnet: networks?.outOfFold ?? [], convnetWeight: convnetWeight, usable: usable, classes: labels.count)
+        if let backboneFit { metrics.merge(Self.backboneMetrics(backboneFit, weight: backboneWeight, filters: filters, validation: validation,
+                                                                usable: usable, classes: labels.count)) { $1 } }
         let refusal = thresholds.contains { $0 != nil } ? nil : Self.refusal(items: items, search: perLabel.single, settings: settings)
 
         // The model used for auto-labeling: all labels, weighted by consensus confidence. The
@@ -122,12 +139,17 @@ public struct TrainModel {
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: usable.map(\.label), sampleWeights: usable.map(\.confidence),
                                                classes: labels.count, l2: filters.l2)
-        let weights = try JSONEncoder().encode(BuiltinModel(standardizer: standardizer, regression: regression, convnets: networks?.nets,
-                                                            convnetWeight: convnetWeight, mirrorsImages: networks == nil ? nil : true))
+        var model = BuiltinModel(standardizer: standardizer, regression: regression, convnets: networks?.nets,
+                                 convnetWeight: convnetWeight, mirrorsImages: networks == nil ? nil : true)
+        model.backbone = backboneFit?.head
+        model.backboneId = backboneFit?.backboneId
+        model.backboneWeight = backboneWeight
+        let weights = try JSONEncoder().encode(model)
         let parameters = Self.parameters(settings: settings, extractor: extractor.version, filters: filters, items: items,
-                                         networks: networks, convnetWeight: convnetWeight)
+                                         networks: networks, convnetWeight: convnetWeight,
+                                         backbone: backboneFit, backboneWeight: backboneWeight, backboneAvailable: backbone != nil)
         // Says what was trained: a half with fewer than two readable images leaves the filters alone.
-        let algorithm = networks == nil ? Self.algorithm : Self.algorithm + "+convnet"
+        let algorithm = Self.algorithm + (backboneFit == nil ? "" : "+backbone") + (networks == nil ? "" : "+convnet")
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
@@ -148,7 +170,8 @@ public struct TrainModel {
             return id
         }
         return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
-                       threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)))
+                       threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)),
+                       backboneMissing: settings.backbone && backbone == nil)
     }
 
     /// The model already trained on this labeled set with these settings (`lw train` is idempotent).

@@ -34,6 +34,17 @@ CREATE TABLE audit_event (
     after       TEXT                            -- JSON of the row after (NULL on delete)
 );
 
+CREATE TABLE backbone (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL,               -- 'efficientnet-lite0'
+    sha256      TEXT    NOT NULL UNIQUE,        -- of the checkpoint file
+    input_side  INTEGER NOT NULL,               -- the network's input: the image's longer side, pixels
+    checkpoint  BLOB    NOT NULL,               -- the PyTorch checkpoint file, as published
+    source      TEXT    NOT NULL,               -- the file it was read from
+    created_at  TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
 CREATE TABLE consensus (
     image_id    INTEGER PRIMARY KEY REFERENCES image(id),
     label_id    INTEGER NOT NULL REFERENCES label(id),
@@ -79,6 +90,16 @@ CREATE TABLE image (
     run_id      INTEGER NOT NULL REFERENCES run(id)
 , awaiting_label INTEGER NOT NULL DEFAULT 1 CHECK (awaiting_label IN (0, 1)), uncertainty_rank REAL);
 
+CREATE TABLE image_backbone_map (
+    backbone_id INTEGER NOT NULL REFERENCES backbone(id),
+    image_id    INTEGER NOT NULL REFERENCES image(id),
+    height      INTEGER NOT NULL CHECK (height > 0),
+    width       INTEGER NOT NULL CHECK (width > 0),
+    channels    INTEGER NOT NULL CHECK (channels > 0),
+    map         BLOB    NOT NULL,
+    PRIMARY KEY (backbone_id, image_id)
+) WITHOUT ROWID;
+
 CREATE TABLE image_feature (
     extractor_id INTEGER NOT NULL REFERENCES feature_extractor(id),
     image_id     INTEGER NOT NULL REFERENCES image(id),
@@ -106,7 +127,7 @@ CREATE TABLE job (
     CHECK (model IN ('filters', 'filters+convnet')), convnet_side INTEGER NOT NULL DEFAULT 256
     CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0), validation_max_workers_per_image INTEGER NOT NULL DEFAULT 7
     CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50), self_training INTEGER NOT NULL DEFAULT 1 CHECK (self_training IN (0, 1)), threshold_confidence REAL NOT NULL DEFAULT 0.95
-    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)));
+    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,

@@ -1,0 +1,169 @@
+import COpenBLAS
+import Foundation
+
+/// A multiple-instance classifier on backbone maps: a linear score at every
+/// position of an image's map, max-pooled over positions. The object can be
+/// small and anywhere; pooling first would blur it with the background, so
+/// the head classifies each position, then keeps the strongest.
+///
+/// Labels but the last each get a score map, logit_k = max_p (w_k · z_p + b_k)
+/// on channel-standardised features z; the last label is the reference with
+/// logit 0 ("none of them": name it last, as for object copies), and a
+/// softmax gives the probabilities. With two labels this is a logistic
+/// "is the object anywhere?" model.
+///
+/// Fitted by full-batch Adam on the weighted cross-entropy plus L2 on w.
+public struct MILHead: Codable, Sendable, Equatable {
+    /// Part of a model's key: a new version retrains.
+    public static let version = "mil-max-v1"
+    public var classes: Int
+    public var channels: Int
+    /// Channel standardisation, folded into the weights when scoring.
+    public var mean: [Float]
+    public var inverseDeviation: [Float]
+    /// (classes − 1) × channels, on standardised channels.
+    public var weights: [Float]
+    public var bias: [Float]
+
+    public struct Settings: Sendable {
+        public var steps = 300
+        public var learningRate: Float = 0.01
+        public init() {}
+    }
+
+    /// Channel means and inverse deviations over every position of `maps`.
+    public static func standardization(_ maps: [FeatureMap]) -> (mean: [Float], inverseDeviation: [Float]) {
+        let c = maps.first?.channels ?? 0
+        var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c), n = 0.0
+        for map in maps {
+            map.values.withUnsafeBufferPointer { v in
+                for p in 0..<map.positions {
+                    for ch in 0..<c { let x = Double(v[p * c + ch]); sum[ch] += x; squares[ch] += x * x }
+                }
+            }
+            n += Double(map.positions)
+        }
+        let mean = (0..<c).map { Float(sum[$0] / max(n, 1)) }
+        let inverse = (0..<c).map { ch -> Float in
+            let variance = max(squares[ch] / max(n, 1) - Double(mean[ch]) * Double(mean[ch]), 0)
+            return Float(1 / (variance.squareRoot() + 1e-3))
+        }
+        return (mean, inverse)
+    }
+
+    /// Probabilities of every label for one map.
+    public func probabilities(_ map: FeatureMap) -> [Double] {
+        let (w, b) = rawWeights()
+        var scores = [Float](repeating: 0, count: map.positions * (classes - 1))
+        Self.scores(map.values, positions: map.positions, channels: channels, w, b, into: &scores)
+        return Self.softmax(Self.pooled(scores, positions: 0..<map.positions, classes: classes - 1).logits)
+    }
+
+    /// Weights and biases on raw (unstandardised) channels:
+    /// w · (x − μ) ⊙ σ⁻¹ + b = (w ⊙ σ⁻¹) · x + (b − Σ w ⊙ σ⁻¹ ⊙ μ).
+    func rawWeights() -> (weights: [Float], bias: [Float]) {
+        var w = weights, b = bias
+        for k in 0..<(classes - 1) {
+            var shift: Float = 0
+            for c in 0..<channels { w[k * channels + c] *= inverseDeviation[c]; shift += w[k * channels + c] * mean[c] }
+            b[k] -= shift
+        }
+        return (w, b)
+    }
+
+    /// scores[p][k] = w_k · x_p + b_k for every position of a stack of maps.
+    static func scores(_ x: [Float], positions: Int, channels: Int, _ w: [Float], _ b: [Float], into out: inout [Float]) {
+        let k = b.count
+        guard positions > 0, k > 0 else { return }
+        out.withUnsafeMutableBufferPointer { o in
+            for p in 0..<positions { for j in 0..<k { o[p * k + j] = b[j] } }
+            x.withUnsafeBufferPointer { a in
+                w.withUnsafeBufferPointer { wb in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(positions), Int32(k), Int32(channels),
+                                1, a.baseAddress, Int32(channels), wb.baseAddress, Int32(channels), 1, o.baseAddress, Int32(k))
+                }
+            }
+        }
+    }
+
+    /// Each class's max over an image's positions, and where it was.
+    static func pooled(_ scores: [Float], positions: Range<Int>, classes k: Int) -> (logits: [Double], argmax: [Int]) {
+        var best = [Float](repeating: -.infinity, count: k), at = [Int](repeating: positions.lowerBound, count: k)
+        for p in positions { for j in 0..<k where scores[p * k + j] > best[j] { best[j] = scores[p * k + j]; at[j] = p } }
+        return (best.map(Double.init), at)
+    }
+
+    /// Softmax over the pooled logits and the reference label's 0.
+    static func softmax(_ logits: [Double]) -> [Double] {
+        let all = logits + [0], top = all.max() ?? 0
+        let e = all.map { exp($0 - top) }, total = e.reduce(0, +)
+        return e.map { $0 / total }
+    }
+}
+
+extension MILHead {
+    /// Fits the head on maps with labels (0..<classes) and per-image weights.
+    public static func fit(_ maps: [FeatureMap], labels: [Int], sampleWeights: [Double], classes: Int, l2: Double,
+                           standardization: (mean: [Float], inverseDeviation: [Float]), settings: Settings = Settings()) -> MILHead {
+        let channels = standardization.mean.count, k = classes - 1
+        // One standardised stack of all positions, and each image's range in it.
+        var offsets = [0]
+        for m in maps { offsets.append(offsets.last! + m.positions) }
+        var z = [Float](repeating: 0, count: offsets.last! * channels)
+        z.withUnsafeMutableBufferPointer { zb in
+            for (i, m) in maps.enumerated() {
+                m.values.withUnsafeBufferPointer { v in
+                    let base = offsets[i] * channels
+                    for p in 0..<m.positions {
+                        for c in 0..<channels { zb[base + p * channels + c] = (v[p * channels + c] - standardization.mean[c]) * standardization.inverseDeviation[c] }
+                    }
+                }
+            }
+        }
+        let totalWeight = max(sampleWeights.reduce(0, +), 1e-12)
+        var head = MILHead(classes: classes, channels: channels, mean: standardization.mean, inverseDeviation: standardization.inverseDeviation,
+                           weights: [Float](repeating: 0, count: k * channels), bias: [Float](repeating: 0, count: k))
+        var adam = Adam(count: k * channels + k, rate: settings.learningRate)
+        var positionScores = [Float](repeating: 0, count: offsets.last! * k)
+        for _ in 0..<settings.steps {
+            Self.scores(z, positions: offsets.last!, channels: channels, head.weights, head.bias, into: &positionScores)
+            var gradient = [Float](repeating: 0, count: k * channels + k)
+            for i in maps.indices {
+                let (logits, at) = pooled(positionScores, positions: offsets[i]..<offsets[i + 1], classes: k)
+                let p = softmax(logits)
+                let scale = Float(sampleWeights[i] / totalWeight)
+                for j in 0..<k {
+                    let g = (Float(p[j]) - (labels[i] == j ? 1 : 0)) * scale
+                    if g == 0 { continue }
+                    let row = at[j] * channels
+                    for c in 0..<channels { gradient[j * channels + c] += g * z[row + c] }
+                    gradient[k * channels + j] += g
+                }
+            }
+            for i in 0..<(k * channels) { gradient[i] += Float(2 * l2) * head.weights[i] }
+            adam.step(&head.weights, &head.bias, gradient: gradient)
+        }
+        return head
+    }
+
+    /// Adam (Kingma & Ba) over the weights then the biases, one flat vector.
+    struct Adam {
+        var m: [Float], v: [Float], t = 0
+        let rate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+
+        init(count: Int, rate: Float) {
+            m = [Float](repeating: 0, count: count); v = m; self.rate = rate
+        }
+
+        mutating func step(_ weights: inout [Float], _ bias: inout [Float], gradient: [Float]) {
+            t += 1
+            let c1 = 1 - pow(beta1, Float(t)), c2 = 1 - pow(beta2, Float(t))
+            for i in gradient.indices {
+                m[i] = beta1 * m[i] + (1 - beta1) * gradient[i]
+                v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] * gradient[i]
+                let update = rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                if i < weights.count { weights[i] -= update } else { bias[i - weights.count] -= update }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// `lw train`'s backbone expert: the multiple-instance head (`MILHead`) on
+/// each human-labeled image's cached backbone map, cross-fitted on the stored
+/// folds like the filters' regression.
+extension TrainModel {
+    static let backboneL2Candidates = [0.001, 0.01, 0.03, 0.1]
+
+    struct BackboneFit {
+        var backboneId: Int64
+        var l2: Double
+        var loss: Double
+        /// Out-of-fold probabilities; nil where an image has no map (unreadable file).
+        var oof: [[Double]?]
+        var head: MILHead
+        var seconds: Double
+    }
+
+    /// Maps for the labeled images (computed once per image), the L2 strength
+    /// with the lowest out-of-fold log-loss against the consensus posteriors,
+    /// and the head refitted on every image with a map.
+    func fitBackbone(_ backbone: BackboneCache.Loaded, usable: [Labeled], folds: [Int], classes: Int,
+                     settings: MILHead.Settings = MILHead.Settings()) throws -> BackboneFit? {
+        let ids = usable.map(\.imageId)
+        try BackboneCache.ensureMaps(store: store, backbone: backbone, imageIds: ids, progress: progress)
+        let started = Date()
+        let stored = try store.pool.read { try BackboneCache.load($0, backboneId: backbone.id, imageIds: ids) }
+        let withMap = usable.indices.filter { stored[usable[$0].imageId] != nil }
+        guard withMap.count >= Self.minimumLabels else { return nil }
+        let maps = withMap.map { stored[usable[$0].imageId]! }
+        let labels = withMap.map { usable[$0].label }, weights = withMap.map { usable[$0].confidence }
+        let standardization = MILHead.standardization(maps)
+        progress?.start("backbone head", total: Self.backboneL2Candidates.count * 5 + 1)
+        var best: (l2: Double, loss: Double, oof: [[Double]])?
+        for l2 in Self.backboneL2Candidates {
+            let byFold: [[(Int, [Double])]] = parallelMap(Array(0..<5)) { fold in
+                let train = withMap.indices.filter { folds[withMap[$0]] != fold }
+                let test = withMap.indices.filter { folds[withMap[$0]] == fold }
+                guard !train.isEmpty, !test.isEmpty else { return [] }
+                let head = MILHead.fit(train.map { maps[$0] }, labels: train.map { labels[$0] }, sampleWeights: train.map { weights[$0] },
+                                       classes: classes, l2: l2, standardization: standardization, settings: settings)
+                return test.map { ($0, head.probabilities(maps[$0])) }
+            }
+            progress?.advance(by: 5)
+            var oof = [[Double]](repeating: [Double](repeating: 1 / Double(classes), count: classes), count: withMap.count)
+            for fold in byFold { for (i, p) in fold { oof[i] = p } }
+            var loss = 0.0
+            for (i, u) in withMap.enumerated() { for c in 0..<classes { loss -= usable[u].posteriors[c] * log(max(oof[i][c], 1e-12)) } }
+            loss /= Double(withMap.count)
+            if best == nil || loss < best!.loss { best = (l2, loss, oof) }
+        }
+        let chosen = best!
+        let head = MILHead.fit(maps, labels: labels, sampleWeights: weights, classes: classes, l2: chosen.l2,
+                               standardization: standardization, settings: settings)
+        progress?.advance(by: 1)
+        progress?.finish()
+        var oof = [[Double]?](repeating: nil, count: usable.count)
+        for (i, u) in withMap.enumerated() { oof[u] = chosen.oof[i] }
+        return BackboneFit(backboneId: backbone.id, l2: chosen.l2, loss: chosen.loss, oof: oof, head: head,
+                           seconds: Date().timeIntervalSince(started))
+    }
+}
