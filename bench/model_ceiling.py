@@ -35,6 +35,8 @@ def main():
     ap.add_argument("--labels", type=int, help="label only this many pool images, picked at random (default: all)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the --labels pick")
     ap.add_argument("--work", default="/tmp/lw-bench-ceiling")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep --work's database (same --labels and --seed): train and auto-label again on its cached features and maps")
     ap.add_argument("--init", default="", help="more `lw init` options, e.g. \"--model filters --backbone on\"")
     a = ap.parse_args()
     gt = os.path.join(a.data, "ground_truth.csv")
@@ -52,8 +54,10 @@ def main():
         if not 20 <= a.labels <= len(pool):
             raise SystemExit(f"--labels {a.labels}: use 20 to {len(pool)} (the pool images of {a.data})")
         pool = sorted(random.Random(a.seed).sample(pool, a.labels))
-    shutil.rmtree(a.work, ignore_errors=True)
-    os.makedirs(a.work)
+    reuse = a.reuse and os.path.isfile(os.path.join(a.work, "lw.db"))
+    if not reuse:
+        shutil.rmtree(a.work, ignore_errors=True)
+        os.makedirs(a.work)
     votes = os.path.join(a.work, "votes.csv")
     with open(votes, "w", newline="") as f:
         w = csv.writer(f)
@@ -68,9 +72,10 @@ def main():
         if subprocess.run([a.lw, *args], env=env, stdout=subprocess.DEVNULL).returncode != 0:
             sys.exit(f"lw {' '.join(args[:2])} failed (database {env['LW_DB']})")
 
-    lw("init", "--labels", ",".join(labels), "--job-name", "ceiling", *a.init.split())
-    lw("import", os.path.join(a.data, "images"), "--quiet")
-    lw("votes", "import", votes)
+    if not reuse:
+        lw("init", "--labels", ",".join(labels), "--job-name", "ceiling", *a.init.split())
+        lw("import", os.path.join(a.data, "images"), "--quiet")
+        lw("votes", "import", votes)
     started = time.time()
     lw("train")
     train_s = time.time() - started

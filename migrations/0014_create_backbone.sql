@@ -9,6 +9,12 @@
 -- lw trains as before and says how to get them.
 ALTER TABLE job ADD COLUMN backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1));
 
+-- With model 'filters+convnet': the fewest image-steps a network trained from
+-- random weights gets (its epochs grow on a small label set to reach it; a
+-- network continued from the last model's trains 16 epochs at the default,
+-- scaled alike). Smaller is faster and weaker: tests and demos use a few thousand.
+ALTER TABLE job ADD COLUMN convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100);
+
 CREATE TABLE backbone (
     id          INTEGER PRIMARY KEY,
     name        TEXT    NOT NULL,               -- 'efficientnet-lite0'

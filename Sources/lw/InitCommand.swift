@@ -67,6 +67,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: SettingHelp.backbone)
     var backbone = JobSettings.defaults.backbone ? "on" : "off"
 
+    @Option(name: .customLong("convnet-steps"), help: SettingHelp.convnetSteps)
+    var convnetSteps = JobSettings.defaults.convnetImageSteps
+
     @Option(name: .customLong("threshold-confidence"),
             help: SettingHelp.thresholdConfidence)
     var thresholdConfidence = JobSettings.defaults.thresholdConfidence
@@ -96,6 +99,7 @@ struct InitCommand: ParsableCommand {
             settings.selfTraining = try JobSettings.parseSwitch(selfTraining, option: "--self-training")
             settings.objectCopies = try JobSettings.parseSwitch(objectCopies, option: "--object-copies")
             settings.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone")
+            settings.convnetImageSteps = convnetSteps
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -63,6 +63,7 @@ struct SettingsCommand: ParsableCommand {
         @Option(name: .customLong("object-copies"), help: SettingHelp.objectCopies) var objectCopies: String?
         @Option(name: .customLong("threshold-confidence"), help: SettingHelp.thresholdConfidence) var thresholdConfidence: Double?
         @Option(help: SettingHelp.backbone) var backbone: String?
+        @Option(name: .customLong("convnet-steps"), help: SettingHelp.convnetSteps) var convnetSteps: Int?
 
         func run() throws {
             try Console.reportingErrors {
@@ -82,6 +83,7 @@ struct SettingsCommand: ParsableCommand {
                     if let objectCopies { s.objectCopies = try JobSettings.parseSwitch(objectCopies, option: "--object-copies") }
                     if let thresholdConfidence { s.thresholdConfidence = thresholdConfidence }
                     if let backbone { s.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone") }
+                    if let convnetSteps { s.convnetImageSteps = convnetSteps }
                 }
                 if changed.isEmpty { Console.out("the job already has these settings; nothing changed"); return }
                 for line in changed { Console.out(line) }

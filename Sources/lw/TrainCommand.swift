@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
                 Console.out(JSON.text(["model_id": s.modelId, "reused": s.reused, "training_size": s.trainingSize,
                                        "validation_size": s.validationSize, "threshold": s.threshold as Any,
                                        "metrics": s.metrics, "refusal": s.refusal as Any,
-                                       "class_thresholds": s.classThresholds.mapValues { $0 as Any }]))
+                                       "class_thresholds": s.classThresholds.mapValues { $0 as Any }, "seconds": s.seconds]))
                 return
             }
             if s.reused { Console.out("model \(s.modelId) is up to date (same labels and settings); nothing trained") ; return }

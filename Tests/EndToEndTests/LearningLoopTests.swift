@@ -9,8 +9,7 @@ final class LearningLoopTests: XCTestCase {
     func testTrainAutoLabelLabelsPartAtTargetAccuracyAndLeavesTheRest() throws {
         let lw = try LWRunner.make()
         defer { lw.cleanUp() }
-        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
-                                   "--convnet-side", "64"]).status, 0)
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9"]).status, 0)
         let specs = (0..<400).map { i in
             var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(5000 + i))
             spec.markScale = 0.04...0.22  // the smallest marks are a pixel or two at 64 px: left for humans
@@ -44,36 +43,26 @@ final class LearningLoopTests: XCTestCase {
         let certainty: [Double] = try lw.query("SELECT json_extract(metrics, '$.validation_certainty') FROM model")
         XCTAssertTrue(certainty.count == 1 && certainty[0] > 0.5 && certainty[0] <= 1, "validation certainty is recorded: \(certainty)")
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.bound') FROM model") as [String], ["wilson one-sided 0.95 (z=1.645)"])
-        // The default model combines the learned filters with two networks, each scored on the half it did not see.
-        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+convnet"])
+        // The default model combines the learned filters with the pretrained backbone's head, each
+        // validation image scored by the fold that did not see it.
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+backbone"])
         let aucs: [Double] = try lw.query("""
-            SELECT json_extract(metrics, '$.auc_filters') FROM model UNION ALL SELECT json_extract(metrics, '$.auc_convnet') FROM model
+            SELECT json_extract(metrics, '$.auc_filters') FROM model UNION ALL SELECT json_extract(metrics, '$.auc_backbone') FROM model
             UNION ALL SELECT json_extract(metrics, '$.auc') FROM model
             """)
         XCTAssertEqual(aucs.count, 3)
-        XCTAssertTrue(aucs.allSatisfy { $0 > 0.7 && $0 <= 1 }, "filters, network and combined rank the mark (chance: 0.5): \(aucs)")
-        XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
-        XCTAssertEqual(try lw.scalar("SELECT json_extract(parameters, '$.convnet.mirror_at_prediction') FROM model"), 1,
-                       "the networks score each image with its mirror image")
-        // Each network is a student: trained afresh on its half's labels plus its teacher's confident
-        // calls on the 100 images no human labeled (at most half of the calls of each label).
-        let own: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_labels') FROM model")
-        let ownCounts = (try JSONSerialization.jsonObject(with: Data(own[0].utf8)) as? [Int]) ?? []
-        let outcomes: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model")
-        XCTAssertTrue(ownCounts.count == 2 && ownCounts.allSatisfy { $0 >= 20 && $0 <= 50 }, "students trained on their teacher's calls: \(own) \(outcomes)")
-        XCTAssertEqual(outcomes, [#"["student","student"]"#])
-        let studentEpochs: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_epochs') FROM model")
-        let studentEpochCounts = (try JSONSerialization.jsonObject(with: Data(studentEpochs[0].utf8)) as? [Int]) ?? []
-        XCTAssertTrue(studentEpochCounts.count == 2 && studentEpochCounts.allSatisfy { $0 >= 32 }, "students start from random weights: \(studentEpochs)")
-        // Each student also trained on flattened-object copies of the logo images its teacher was sure of.
-        let copies: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.object_copies') FROM model")
-        let copyCounts = (try JSONSerialization.jsonObject(with: Data(copies[0].utf8)) as? [Int]) ?? []
-        XCTAssertTrue(copyCounts.count == 2 && copyCounts.reduce(0, +) > 0 && copyCounts.allSatisfy { $0 <= 100 },
-                      "copies of (at most) the half's logo images: \(copies)")
-        let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
-        XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
-        let criterion: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.weight_chosen_by') FROM model")
-        XCTAssertEqual(criterion, ["out-of-fold AUC"], "the model says how its networks' weight was chosen")
+        XCTAssertTrue(aucs.allSatisfy { $0 > 0.7 && $0 <= 1 }, "filters, backbone and combined rank the mark (chance: 0.5): \(aucs)")
+        let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.backbone_weight') FROM model")
+        XCTAssertTrue(weight.count == 1 && BuiltinModel.backboneWeights.contains(weight[0]), "the backbone's weight is chosen and recorded: \(weight)")
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.backbone.weight_chosen_by') FROM model") as [String], ["out-of-fold AUC"])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.backbone.head') FROM model") as [String], [MILHead.version])
+        XCTAssertEqual(try lw.query("SELECT sha256 FROM backbone") as [String], [BackboneCache.sha256], "the checkpoint is stored once, in the job")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image_backbone_map"), 300, "a map per labeled image")
+        XCTAssertNil(model["convnet"], "no networks unless asked for")
+        let seconds = model["seconds"] as? [String: Double] ?? [:]
+        for part in ["features", "backbone_maps", "backbone_head", "filters", "total"] {
+            XCTAssertNotNil(seconds[part], "lw train --json times \(part): \(seconds)")
+        }
         // The threshold's evidence is stored with the model: each validation image with its out-of-fold
         // prediction, and the view recounts what the search covered.
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model_validation"), try lw.scalar("SELECT validation_size FROM model"))
@@ -111,22 +100,86 @@ final class LearningLoopTests: XCTestCase {
         let status = try lw.run(["status", "--json"]).stdout
         XCTAssertTrue(status.contains("\"machine_labeled\":\(rows.count)"), status)
         let models = try lw.run(["models", "list"]).stdout
-        XCTAssertTrue(models.contains("builtin") && models.contains("softmax-regression-l2+convnet"), models)
+        XCTAssertTrue(models.contains("builtin") && models.contains("softmax-regression-l2+backbone"), models)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image_backbone_map"), 400, "auto-label computed the other maps")
 
-        // More labels: the next networks continue the first model's, in fewer epochs.
+        // More labels: a new model from the cached maps; the checkpoint is not stored again.
+        let unlabeled = truth.keys.sorted().suffix(100)
+        let lines = unlabeled.prefix(20).map { "ann1,\($0),\(truth[$0]!)\nann2,\($0),\(truth[$0]!)\n" }.joined()
+        try ("worker,source,label\n" + lines).write(to: lw.directory.appendingPathComponent("more.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "more.csv"]).status, 0)
+        let second = try lw.run(["train"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM backbone"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image_backbone_map"), 400)
+        // Turned off, the next model is the filters alone.
+        XCTAssertEqual(try lw.run(["settings", "set", "--backbone", "off"]).status, 0)
+        XCTAssertEqual(try lw.run(["train"]).status, 0)
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model ORDER BY id") as [String],
+                       ["softmax-regression-l2+backbone", "softmax-regression-l2+backbone", "softmax-regression-l2"])
+    }
+
+    /// `lw init --model filters+convnet`: two small networks trained on the pixels
+    /// join the filters; the next round's continue the last model's. A small
+    /// step floor (`--convnet-steps`) keeps the test quick.
+    func testNetworksWhenAskedForContinueTheLastModel() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
+                                   "--model", "filters+convnet", "--convnet-side", "64", "--convnet-steps", "2400", "--backbone", "off"]).status, 0)
+        let specs = (0..<400).map { i in
+            var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 2 == 0, seed: UInt64(5000 + i))
+            spec.markScale = 0.04...0.22
+            return spec
+        }
+        let truth = Dictionary(uniqueKeysWithValues: zip(try lw.writePhotos("photos", prefix: "p", specs: specs),
+                                                         specs.map { $0.withMark ? "logo" : "no_logo" }))
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
         func addVotes(_ names: ArraySlice<String>, file: String) throws {
             let lines = names.map { "ann1,\($0),\(truth[$0]!)\nann2,\($0),\(truth[$0]!)\n" }.joined()
             try ("worker,source,label\n" + lines).write(to: lw.directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
             XCTAssertEqual(try lw.run(["votes", "import", file]).status, 0)
         }
+        try addVotes(truth.keys.sorted().prefix(300), file: "votes.csv")
+        let train = try lw.run(["train"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["softmax-regression-l2+convnet"])
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image_backbone_map"), 0, "--backbone off: no maps")
+        let aucs: [Double] = try lw.query("""
+            SELECT json_extract(metrics, '$.auc_filters') FROM model UNION ALL SELECT json_extract(metrics, '$.auc_convnet') FROM model
+            """)
+        XCTAssertTrue(aucs.count == 2 && aucs.allSatisfy { $0 > 0.6 && $0 <= 1 }, "filters and network rank the mark: \(aucs)")
+        XCTAssertEqual(try lw.scalar("SELECT json_array_length(json_extract(parameters, '$.convnet.channels')) FROM model"), 5)
+        XCTAssertEqual(try lw.scalar("SELECT json_extract(parameters, '$.convnet.mirror_at_prediction') FROM model"), 1,
+                       "the networks score each image with its mirror image")
+        XCTAssertEqual(try lw.scalar("SELECT json_extract(parameters, '$.convnet.minimum_image_steps') FROM model"), 2400)
+        // Each network is a student: trained afresh on its half's labels plus its teacher's confident
+        // calls on the 100 images no human labeled (at most half of the calls of each label).
+        let own: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training_labels') FROM model")
+        let ownCounts = (try JSONSerialization.jsonObject(with: Data(own[0].utf8)) as? [Int]) ?? []
+        let outcomes: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.self_training') FROM model")
+        XCTAssertTrue(ownCounts.count == 2 && ownCounts.allSatisfy { $0 >= 20 && $0 <= 50 }, "students trained on their teacher's calls: \(own) \(outcomes)")
+        let epochs: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.epochs') FROM model")
+        XCTAssertEqual(epochs, ["[16,16]"], "2,400 image-steps on 150 images each")
+        // Each student also trained on flattened-object copies of the logo images its teacher was sure of.
+        let copies: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.object_copies') FROM model")
+        let copyCounts = (try JSONSerialization.jsonObject(with: Data(copies[0].utf8)) as? [Int]) ?? []
+        XCTAssertTrue(copyCounts.count == 2 && copyCounts.allSatisfy { $0 <= 100 }, "copies of (at most) the half's logo images: \(copies)")
+        let weight: [Double] = try lw.query("SELECT json_extract(metrics, '$.convnet_weight') FROM model")
+        XCTAssertTrue(weight.count == 1 && BuiltinModel.convnetWeights.contains(weight[0]), "the networks' weight is chosen and recorded: \(weight)")
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.convnet.weight_chosen_by') FROM model") as [String], ["out-of-fold AUC"])
+        XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
+
+        // More labels: the next networks continue the first model's, in fewer epochs (16 at the
+        // default floor of 19,200 image-steps; scaled to 2,400, 2).
         let unlabeled = truth.keys.sorted().suffix(100)
         try addVotes(unlabeled.prefix(20), file: "more.csv")
         let second = try lw.run(["train"])
         XCTAssertEqual(second.status, 0, second.stderr)
         let start: [Int] = try lw.query("SELECT coalesce(json_extract(parameters, '$.convnet.warm_start_model'), 0) FROM model ORDER BY id")
         XCTAssertEqual(start, [0, 1], "the first networks start from random weights, the second from model 1's")
-        let epochs: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.epochs') FROM model ORDER BY id")
-        XCTAssertEqual(epochs.last, "[16,16]", "a network that continues trains 16 epochs: \(epochs)")
+        let later: [String] = try lw.query("SELECT json_extract(parameters, '$.convnet.epochs') FROM model ORDER BY id")
+        XCTAssertEqual(later.last, "[2,2]", "a network that continues trains fewer epochs: \(later)")
 
         // The photos moved away after their features were cached: the networks have no pixels to learn
         // from, so the next model is the filters alone, and says so.
@@ -146,7 +199,7 @@ final class LearningLoopTests: XCTestCase {
         let lw = try LWRunner.make()
         defer { lw.cleanUp() }
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
-                                   "--convnet-side", "64", "--self-training", "off"]).status, 0)
+                                   "--model", "filters+convnet", "--convnet-side", "64", "--convnet-steps", "2400", "--self-training", "off"]).status, 0)
         let specs = (0..<120).map { SyntheticImages.Spec(width: 128, height: 96, withMark: $0 % 2 == 0, seed: UInt64(7000 + $0)) }
         let names = try lw.writePhotos("photos", prefix: "q", specs: specs)
         var csv = "worker,source,label\n"
@@ -170,7 +223,7 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         // The setting is the job's: turning it on later is refused, the model stays reused.
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--target-accuracy", "0.9",
-                                   "--convnet-side", "64", "--self-training", "on"]).status, 1)
+                                   "--model", "filters+convnet", "--convnet-side", "64", "--convnet-steps", "2400", "--self-training", "on"]).status, 1)
         XCTAssertTrue(try lw.run(["train"]).stdout.contains("up to date"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)
     }

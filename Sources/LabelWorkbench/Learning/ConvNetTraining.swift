@@ -88,8 +88,9 @@ public struct ConvNetTraining {
         /// `minimumImageSteps`. On 200 benchmark images, 32 epochs (224
         /// batches) left the network at chance with two seeds of two (test AUC
         /// 0.53, 0.51); 96 epochs reached 0.88 and 0.90.
-        public static func epochsFromScratch(examples: Int) -> Int {
-            max(32, (minimumImageSteps + max(examples, 1) - 1) / max(examples, 1))
+        /// A smaller `minimumImageSteps` (the job's `convnet_image_steps`) lowers the 32 alike.
+        public static func epochsFromScratch(examples: Int, minimumImageSteps floor: Int = minimumImageSteps) -> Int {
+            max(scaled(32, floor), (floor + max(examples, 1) - 1) / max(examples, 1))
         }
         public static let minimumImageSteps = 19_200
 
@@ -100,6 +101,13 @@ public struct ConvNetTraining {
         /// 0.888 (12 epochs: 0.883, 0.889); trained from scratch on the 400 for
         /// 32 epochs, 0.895 and 0.870 — at half the cost.
         public static let warmStartEpochs = 16
+
+        /// `warmStartEpochs`, scaled by the job's step floor against the default.
+        public static func warmStartEpochs(minimumImageSteps floor: Int) -> Int { scaled(warmStartEpochs, floor) }
+
+        static func scaled(_ epochs: Int, _ floor: Int) -> Int {
+            max(1, Int((Double(epochs) * Double(floor) / Double(minimumImageSteps)).rounded(.up)))
+        }
     }
 
     /// One training image: at most `side` pixels on its longer side (as

@@ -43,30 +43,34 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
         // λmax by power iteration (inputs with a constant 1 for the bias).
         let lipschitz = 0.5 * largestEigenvalue(x, weights: sw.map { $0 / totalWeight }) + l2
         let step = 1 / lipschitz
+        // The data as one n × d matrix: each iteration is two matrix products (OpenBLAS).
+        let matrix = x.flatMap { $0 }
+        var look = [Float](repeating: 0, count: classes * d), bias = [Double](repeating: 0, count: classes)
+        var scores = [Float](repeating: 0, count: n * classes), residual = [Float](repeating: 0, count: n * classes)
+        var product = [Float](repeating: 0, count: classes * d)
         var gradient = [Double](repeating: 0, count: classes * cols)
-        var logits = [Double](repeating: 0, count: classes)
         for _ in 0..<iterations {
-            let look = zip(w, velocity).map { $0 + 0.9 * $1 }
-            for i in 0..<gradient.count { gradient[i] = 0 }
+            for c in 0..<classes {
+                for j in 0..<d { look[c * d + j] = Float(w[c * cols + j] + 0.9 * velocity[c * cols + j]) }
+                bias[c] = w[c * cols + d] + 0.9 * velocity[c * cols + d]
+            }
+            BLAS.multiply(matrix, rows: n, inner: d, transposed: look, columns: classes, into: &scores)
+            var biasGradient = [Double](repeating: 0, count: classes)
             for i in 0..<n {
-                let xi = x[i]
+                let top = (0..<classes).map { Double(scores[i * classes + $0]) + bias[$0] }
+                let peak = top.max()!
+                let e = top.map { exp($0 - peak) }, z = e.reduce(0, +)
                 for c in 0..<classes {
-                    var s = look[c * cols + d]
-                    let row = c * cols
-                    for j in 0..<d { s += look[row + j] * Double(xi[j]) }
-                    logits[c] = s
-                }
-                let top = logits.max()!
-                var z = 0.0
-                for c in 0..<classes { logits[c] = exp(logits[c] - top); z += logits[c] }
-                for c in 0..<classes {
-                    let g = (logits[c] / z - (labels[i] == c ? 1 : 0)) * sw[i] / totalWeight
-                    let row = c * cols
-                    for j in 0..<d { gradient[row + j] += g * Double(xi[j]) }
-                    gradient[row + d] += g
+                    let g = (e[c] / z - (labels[i] == c ? 1 : 0)) * sw[i] / totalWeight
+                    residual[i * classes + c] = Float(g)
+                    biasGradient[c] += g
                 }
             }
-            for c in 0..<classes { for j in 0..<d { gradient[c * cols + j] += l2 * look[c * cols + j] } }
+            BLAS.multiplyTransposed(residual, rows: n, columns: classes, by: matrix, inner: d, into: &product)
+            for c in 0..<classes {
+                for j in 0..<d { gradient[c * cols + j] = Double(product[c * d + j]) + l2 * Double(look[c * d + j]) }
+                gradient[c * cols + d] = biasGradient[c]
+            }
             for i in 0..<w.count {
                 velocity[i] = 0.9 * velocity[i] - step * gradient[i]
                 w[i] += velocity[i]

@@ -18,8 +18,10 @@ public struct JobSettings: Sendable, Equatable {
     public var maxHumanPercent: Double?
     public var featureBanks = "128:2048"
     public var randomShare = 0.2
-    /// The built-in model: 'filters' or 'filters+convnet'.
-    public var model = "filters+convnet"
+    /// The built-in model: 'filters' (the learned filters, with the pretrained
+    /// backbone's head when `backbone` is on) or 'filters+convnet' (also two
+    /// small networks trained on the pixels every round: ~10× the training time).
+    public var model = "filters"
     /// The convolutional network's input side (pixels; a multiple of 64).
     public var convnetSide = 256
     /// Whether each network is replaced by a student trained on the human
@@ -30,6 +32,9 @@ public struct JobSettings: Sendable, Equatable {
     public var objectCopies = true
     /// Whether `lw train` adds the pretrained backbone's head (when its weights are available).
     public var backbone = true
+    /// The fewest image-steps a network trained from random weights gets
+    /// (`ConvNetTraining.Settings.epochsFromScratch`).
+    public var convnetImageSteps = ConvNetTraining.Settings.minimumImageSteps
     /// How sure the bound behind a threshold is (one-sided; 0.95 → z 1.645).
     public var thresholdConfidence = ThresholdSearch.defaultConfidence
 
@@ -127,7 +132,7 @@ public enum InitJob {
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
-                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "threshold_confidence": settings.thresholdConfidence,
+                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "convnet_image_steps": settings.convnetImageSteps, "threshold_confidence": settings.thresholdConfidence,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

@@ -19,12 +19,15 @@ extension TrainModel {
     /// Maps for the labeled images (computed once per image), the L2 strength
     /// with the lowest out-of-fold log-loss against the consensus posteriors,
     /// and the head refitted on every image with a map.
-    func fitBackbone(_ backbone: BackboneCache.Loaded, usable: [Labeled], folds: [Int], classes: Int,
+    func fitBackbone(_ backbone: BackboneCache.Loaded, usable: [Labeled], folds: [Int], classes: Int, times: inout PartTimes,
                      settings: MILHead.Settings = MILHead.Settings()) throws -> BackboneFit? {
         let ids = usable.map(\.imageId)
-        try BackboneCache.ensureMaps(store: store, backbone: backbone, imageIds: ids, progress: progress)
+        let stored = try times.measure("backbone_maps") {
+            try BackboneCache.ensureMaps(store: store, backbone: backbone, imageIds: ids, progress: progress)
+            return try store.pool.read { try BackboneCache.load($0, backboneId: backbone.id, imageIds: ids) }
+        }
         let started = Date()
-        let stored = try store.pool.read { try BackboneCache.load($0, backboneId: backbone.id, imageIds: ids) }
+        defer { times.add("backbone_head", since: started) }
         let withMap = usable.indices.filter { stored[usable[$0].imageId] != nil }
         guard withMap.count >= Self.minimumLabels else { return nil }
         let maps = withMap.map { stored[usable[$0].imageId]! }

@@ -12,7 +12,8 @@ extension TrainModel {
     /// `selfTraining`, a student trained on its calls (and, with
     /// `objectCopies`, on flattened-object copies of its human labels)
     /// replaces it. nil when a half has too few readable images.
-    func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool, objectCopies: Bool) throws -> TrainedConvNets? {
+    func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool, objectCopies: Bool,
+                       imageSteps: Int = ConvNetTraining.Settings.minimumImageSteps) throws -> TrainedConvNets? {
         let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
         let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }
         let halves = usable.map { Self.half($0.randomRank) }
@@ -33,10 +34,10 @@ extension TrainModel {
                 var settings = ConvNetTraining.Settings()
                 settings.seed = UInt64(h + 2 * attempt)
                 if attempt == 0, let previous {
-                    settings.epochs = ConvNetTraining.Settings.warmStartEpochs
+                    settings.epochs = ConvNetTraining.Settings.warmStartEpochs(minimumImageSteps: imageSteps)
                     return (previous.nets[h], settings, "from model \(previous.modelId)")
                 }
-                settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples[h].count)
+                settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: examples[h].count, minimumImageSteps: imageSteps)
                 return (ConvNet(side: side, classes: classes, seed: UInt64(100 + h + 2 * attempt)), settings, "seed \(attempt + 1)")
             } train: { start, settings, what in
                 runNetwork(start, on: examples[h], settings: settings, chance: chance, title: "train network \(h + 1) of 2, \(what)")
@@ -49,7 +50,8 @@ extension TrainModel {
             } else if unlabeled.isEmpty {
                 record.selfTraining = "no unlabeled images"
             } else {
-                let student = selfTrain(teacher: teacher.net, on: examples[h], unlabeled: unlabeled, half: h, objectCopies: objectCopies)
+                let student = selfTrain(teacher: teacher.net, on: examples[h], unlabeled: unlabeled, half: h, objectCopies: objectCopies,
+                                        imageSteps: imageSteps)
                 record.pseudoLabels = student.pseudoLabels
                 record.objectCopies = student.objectCopies
                 record.studentEpochs = student.epochs
@@ -110,7 +112,7 @@ extension TrainModel {
     /// (and, with `objectCopies`, the teacher's flattened-object copies of
     /// the human labels it is sure of).
     private func selfTrain(teacher: ConvNet, on examples: [ConvNetTraining.Example], unlabeled: [RGBImage], half h: Int,
-                           objectCopies: Bool) -> (net: ConvNet, loss: Double, stuck: Bool, epochs: Int, pseudoLabels: Int, objectCopies: Int) {
+                           objectCopies: Bool, imageSteps: Int) -> (net: ConvNet, loss: Double, stuck: Bool, epochs: Int, pseudoLabels: Int, objectCopies: Int) {
         let inference = ConvNet.Inference(teacher)
         var scores: [[Double]] = []
         progress?.start("network \(h + 1) of 2 labels \(unlabeled.count) unlabeled images", total: unlabeled.count)
@@ -127,7 +129,7 @@ extension TrainModel {
             ConvNetTraining.Example(image: unlabeled[call.index], target: (0..<classes).map { $0 == call.label ? 1 : 0 })
         }
         var settings = ConvNetTraining.Settings()
-        settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: all.count)
+        settings.epochs = ConvNetTraining.Settings.epochsFromScratch(examples: all.count, minimumImageSteps: imageSteps)
         let chance = ConvNetTraining.ChanceLevel(targets: all.map(\.target))
         // Like the teacher's first runs, a student from random weights can stay at chance: another seed.
         let student = bestRun(chance: chance) { attempt in

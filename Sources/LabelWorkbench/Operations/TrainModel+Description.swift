@@ -69,7 +69,7 @@ extension TrainModel {
             values["convnet"] = [
                 "side": settings.convnetSide, "channels": ConvNet.defaultChannels, "networks": 2, "split": "halves by random_rank",
                 "warm_start_model": trained.warmStartModel as Any, "epochs": trained.networks.map(\.epochs),
-                "minimum_image_steps": ConvNetTraining.Settings.minimumImageSteps, "batch_size": training.batchSize,
+                "minimum_image_steps": settings.convnetImageSteps, "batch_size": training.batchSize,
                 "max_learning_rate": training.maxLearningRate, "weight_decay": training.weightDecay,
                 "version": ConvNetTraining.version, "targets": "consensus posteriors",
                 "weight_candidates": BuiltinModel.convnetWeights, "weight": convnetWeight as Any,

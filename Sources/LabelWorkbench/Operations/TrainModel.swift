@@ -32,6 +32,8 @@ public struct TrainModel {
         public var classThresholds: [String: Double?] = [:]
         /// The job wants the backbone but its weights are nowhere to be found.
         public var backboneMissing = false
+        /// Wall-clock seconds of each part of the run (`PartTimes`).
+        public var seconds: [String: Double] = [:]
     }
 
     public static let minimumLabels = 20
@@ -61,8 +63,11 @@ public struct TrainModel {
     public mutating func run() throws -> Summary {
         try context.start(in: store)
         do {
-            let summary = try train()
+            var times = PartTimes()
+            var summary = try train(&times)
+            summary.seconds = times.rounded
             try context.end(in: store, status: "succeeded", counts: [
+                "seconds": summary.seconds,
                 "model_id": summary.modelId, "reused": summary.reused, "training_size": summary.trainingSize,
                 "validation_size": summary.validationSize, "threshold": summary.threshold as Any,
             ])
@@ -73,7 +78,7 @@ public struct TrainModel {
         }
     }
 
-    private func train() throws -> Summary {
+    private func train(_ times: inout PartTimes) throws -> Summary {
         let context = self.context
         let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
         let settings = try store.pool.read { try Settings.load($0) }
@@ -81,27 +86,31 @@ public struct TrainModel {
         let labeled = try loadLabeled(labels: labels)
         try checkEnough(labeled, labels: labels)
 
-        let (extractorId, extractor) = try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
-        let backbone = settings.backbone ? try BackboneCache.ensure(store: store, context: context) : nil
+        let (extractorId, extractor) = try times.measure("features") {
+            try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
+        }
+        let backbone = try times.measure("backbone_load") { settings.backbone ? try BackboneCache.ensure(store: store, context: context) : nil }
         let backboneKey = backbone.map { "\(BackboneCache.name)#\($0.id)" }
         let setHash = Self.hash(labeled, extractor: settings.modelVersion(extractor: extractor.version, backbone: backboneKey), target: settings.target,
                                 confidence: settings.confidence)
         if let existing = try existingModel(labeledSet: setHash) { return existing }
 
-        let unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor,
-                                                         imageIds: labeled.map(\.imageId), progress: progress)
-        let features = try store.pool.read { try FeatureCache.load($0, extractorId: extractorId, imageIds: labeled.map(\.imageId)) }
+        let (unreadable, features) = try times.measure("features") {
+            (try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor,
+                                             imageIds: labeled.map(\.imageId), progress: progress),
+             try store.pool.read { try FeatureCache.load($0, extractorId: extractorId, imageIds: labeled.map(\.imageId)) })
+        }
         let usable = labeled.filter { features[$0.imageId] != nil && !unreadable.contains($0.imageId) }
         try checkEnough(usable, labels: labels)
         let folds = try assignFolds(usable)
         let x = usable.map { features[$0.imageId]! }
-        let filters = Self.fitFilters(x: x, labeled: usable, folds: folds, classes: labels.count)
+        let filters = times.measure("filters") { Self.fitFilters(x: x, labeled: usable, folds: folds, classes: labels.count) }
 
         // With the backbone's head: each image scored by the head of the fold that did not see it.
         var oof = filters.oof
         var backboneFit: BackboneFit?
         var backboneWeight: Double?
-        if let backbone, let fit = try fitBackbone(backbone, usable: usable, folds: folds, classes: labels.count) {
+        if let backbone, let fit = try fitBackbone(backbone, usable: usable, folds: folds, classes: labels.count, times: &times) {
             let w = BuiltinModel.chooseConvnetWeight(filters: oof, convnet: fit.oof, labels: usable.map(\.label), classes: labels.count,
                                                      candidates: BuiltinModel.backboneWeights)
             backboneFit = fit
@@ -112,8 +121,10 @@ public struct TrainModel {
         let beforeNetworks = oof
         var networks: TrainedConvNets?
         var convnetWeight: Double?
-        if settings.withConvNet, let trained = try trainConvNets(usable, classes: labels.count, side: settings.convnetSide,
-                                                                 selfTraining: settings.selfTraining, objectCopies: settings.objectCopies) {
+        if settings.withConvNet, let trained = try times.measure("networks", {
+            try trainConvNets(usable, classes: labels.count, side: settings.convnetSide, selfTraining: settings.selfTraining,
+                              objectCopies: settings.objectCopies, imageSteps: settings.convnetImageSteps)
+        }) {
             networks = trained
             // The networks' weight, by how well the out-of-fold combination ranks all human
             // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.

@@ -1,0 +1,34 @@
+import COpenBLAS
+
+/// The two matrix products the linear models need, on OpenBLAS (row-major,
+/// single precision). Each call runs on one thread: lw spreads its own work
+/// over the cores (folds, images).
+enum BLAS {
+    /// out (rows × columns) = a (rows × inner) · bᵀ, b being columns × inner.
+    static func multiply(_ a: [Float], rows: Int, inner: Int, transposed b: [Float], columns: Int, into out: inout [Float]) {
+        _ = BLASThreads.single
+        guard rows > 0, columns > 0, inner > 0 else { return }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { po in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(inner),
+                                1, pa.baseAddress, Int32(inner), pb.baseAddress, Int32(inner), 0, po.baseAddress, Int32(columns))
+                }
+            }
+        }
+    }
+
+    /// out (columns × inner) = aᵀ · b, a being rows × columns and b rows × inner.
+    static func multiplyTransposed(_ a: [Float], rows: Int, columns: Int, by b: [Float], inner: Int, into out: inout [Float]) {
+        _ = BLASThreads.single
+        guard rows > 0, columns > 0, inner > 0 else { return }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { po in
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(columns), Int32(inner), Int32(rows),
+                                1, pa.baseAddress, Int32(columns), pb.baseAddress, Int32(inner), 0, po.baseAddress, Int32(inner))
+                }
+            }
+        }
+    }
+}
