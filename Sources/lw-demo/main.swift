@@ -50,8 +50,7 @@ for i in 0..<500 {
 // 2. A job, the images, a team of five with different accuracies.
 let team: [(String, Double)] = [("ana", 0.98), ("ben", 0.96), ("chloe", 0.95), ("dev", 0.92), ("eve", 0.85)]
 say("== lw init, import, workers add")
-say(run(["init", "--labels", "logo,no_logo", "--job-name", "demo-logos", "--features", "96:128,128:128", "--target-accuracy", "0.9",
-                "--convnet-side", "64"]))
+say(run(["init", "--labels", "logo,no_logo", "--job-name", "demo-logos", "--features", "96:128,128:128", "--target-accuracy", "0.9"]))
 say(run(["import", "--quiet", folder.appendingPathComponent("images").path]))
 say(run(["workers", "add"] + team.map(\.0)))
 

