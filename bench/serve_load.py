@@ -9,7 +9,12 @@ current image's bytes, as the page does (the timed unit is both requests).
 Some actions are skips, undos and double submissions, so those paths run too.
 Client and server share the machine's cores: the numbers include that.
 
-Usage: serve_load.py --lw .build/release/lw --images DIR [--workers 8] [--seconds 60]
+With --train N, N images first get one imported vote from each of 8 seed
+workers (so no worker is assigned them), and `lw train` runs on the same
+database while the workers answer: the latency then includes a training
+round (features, backbone maps and fits; its duration is printed).
+
+Usage: serve_load.py --lw .build/release/lw --images DIR [--workers 8] [--seconds 60] [--train 400]
 """
 import argparse
 import http.client
@@ -119,6 +124,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--work", default="/tmp/lw-serve-load")
     parser.add_argument("--consensus-every", default="10", help="lw serve --consensus-every (seconds)")
+    parser.add_argument("--train", type=int, default=0, help="N images get seed votes; lw train runs during the load")
     args = parser.parse_args()
 
     shutil.rmtree(args.work, ignore_errors=True)
@@ -128,6 +134,15 @@ def main():
     run(args.lw, db, "init", "--job-name", "serve-load", "--labels", "logo,no_logo",
         "--workers-per-image", str(args.workers), "--max-workers-per-image", str(args.workers))
     run(args.lw, db, "import", "--quiet", args.images)
+    if args.train:
+        names_on_disk = sorted(os.listdir(args.images))[: args.train]
+        votes = os.path.join(args.work, "seed_votes.csv")
+        with open(votes, "w") as f:
+            f.write("worker,source,label\n")
+            for i, name in enumerate(names_on_disk):
+                for k in range(args.workers):
+                    f.write(f"seed{k + 1},{name},{'logo' if i % 2 else 'no_logo'}\n")
+        run(args.lw, db, "votes", "import", votes)
     links = dict(line.split(" ", 1) for line in run(args.lw, db, "workers", "add", *names, "--token").splitlines())
     run(args.lw, db, "assign", "--per-image", str(args.workers))
 
@@ -146,9 +161,19 @@ def main():
     started = time.monotonic()
     for w in workers:
         w.start()
+    trainer = None
+    if args.train:
+        trainer = subprocess.Popen([args.lw, "train", "--quiet"], env=dict(os.environ, LW_DB=db), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
     for w in workers:
         w.join()
     elapsed = time.monotonic() - started
+    if trainer is not None:
+        still_running = trainer.poll() is None
+        trainer.wait()
+        train_s = time.monotonic() - started
+        print(f"lw train beside the load: exit {trainer.returncode}, {train_s:.0f} s"
+              f" ({'outlasted the load' if still_running else 'finished during the load'}) {trainer.stderr.read().strip()}")
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=60)
 

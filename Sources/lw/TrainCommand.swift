@@ -73,7 +73,8 @@ struct AutoLabelCommand: ParsableCommand {
             let s = try operation.run()
             if json {
                 Console.out(JSON.text(["model_id": s.modelId, "threshold": s.threshold as Any, "predicted": s.predicted, "added": s.added,
-                                       "revised": s.revised, "withdrawn": s.withdrawn, "machine_labeled": s.machineLabeled, "unreadable": s.unreadable]))
+                                       "revised": s.revised, "withdrawn": s.withdrawn, "machine_labeled": s.machineLabeled, "unreadable": s.unreadable,
+                                       "seconds": s.seconds]))
                 return
             }
             let threshold = s.threshold.map { String(format: "%.4f", $0) } ?? "none (ranking only)"

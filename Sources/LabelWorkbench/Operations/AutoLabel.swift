@@ -21,6 +21,8 @@ public struct AutoLabel {
         public var withdrawn = 0
         public var machineLabeled = 0
         public var unreadable = 0
+        /// Wall-clock seconds of each part (`PartTimes`): features, backbone, networks, labels.
+        public var seconds: [String: Double] = [:]
     }
 
     public var store: Store
@@ -42,6 +44,7 @@ public struct AutoLabel {
         try context.start(in: store)
         let context = self.context
         var summary = Summary(modelId: model["id"], threshold: model["threshold"])
+        var times = PartTimes()
         let labels = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name FROM label ORDER BY class_index").map { ($0[0] as Int64, $0[1] as String) }
         }
@@ -56,6 +59,7 @@ public struct AutoLabel {
                 throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
             }
             let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
+            var started = Date()
             summary.unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor.extractor,
                                                                  imageIds: candidates, progress: progress).count
             probabilities = try store.pool.read { db in
@@ -63,9 +67,12 @@ public struct AutoLabel {
                 try FeatureCache.forEachVector(db, extractorId: extractorId, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
                 return scored
             }
+            times.add("features", since: started)
             if builtin.backbone != nil {
-                summary.unreadable += try combineBackbone(builtin, into: &probabilities)
+                summary.unreadable += try times.measure("backbone") { try combineBackbone(builtin, into: &probabilities) }
             }
+            started = Date()
+            defer { times.add("networks", since: started) }
             if builtin.scoresWithConvnets {
                 // The networks read the pixels: decoded and scored in chunks, so memory stays flat.
                 let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
@@ -100,6 +107,7 @@ public struct AutoLabel {
             thresholdFor = labels.map { (object[$0.1] as? NSNumber)?.doubleValue }
         }
         let isBuiltin = (model["kind"] as String) == "builtin"
+        let labelsStarted = Date()
         try store.pool.write { db in
             let busy = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT image_id FROM assignment WHERE status = 'open'"))
             let human = Set(try Int64.fetchAll(db, sql: "SELECT image_id FROM consensus"))
@@ -166,7 +174,10 @@ public struct AutoLabel {
                 }
             }
             summary.machineLabeled = try Int.fetchOne(db, sql: "SELECT count(*) FROM machine_label")!
+            times.add("labels", since: labelsStarted)
+            summary.seconds = times.rounded
             try context.finish(db, status: "succeeded", counts: [
+                "seconds": summary.seconds,
                 "model_id": summary.modelId, "predicted": summary.predicted, "added": summary.added, "revised": summary.revised,
                 "withdrawn": summary.withdrawn, "machine_labeled": summary.machineLabeled,
             ])
