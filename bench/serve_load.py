@@ -184,7 +184,7 @@ def main():
     stored = {a: (worker, label) for a, worker, label in con.execute("""
         SELECT v.assignment_id, w.name, l.name FROM vote AS v JOIN worker AS w ON w.id = v.worker_id
         JOIN label AS l ON l.id = v.label_id WHERE v.assignment_id IS NOT NULL""")}
-    duplicates = con.execute("SELECT count(*) - count(DISTINCT assignment_id) FROM vote").fetchone()[0]
+    duplicates = con.execute("SELECT count(assignment_id) - count(DISTINCT assignment_id) FROM vote").fetchone()[0]
     answered_without_vote = con.execute("""
         SELECT count(*) FROM assignment AS a WHERE a.status = 'answered' AND NOT EXISTS (SELECT 1 FROM vote AS v WHERE v.assignment_id = a.id)""").fetchone()[0]
     run_row = con.execute("SELECT status, counts FROM run WHERE command = 'serve' ORDER BY id DESC LIMIT 1").fetchone()
