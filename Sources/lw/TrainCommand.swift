@@ -8,10 +8,12 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train the built-in image model on the human labels and choose its threshold.",
         discussion: """
             Learns the feature extractor on first use (from a random sample of the
-            imported images), caches every image's features in the database, fits a
-            logistic regression and (model filters+convnet, the default) trains two
+            imported images), caches every image's features and its pretrained
+            backbone map (EfficientNet-Lite0, --backbone on, the default) in the
+            database, fits a logistic regression on the features and a head that
+            scores every position of the map (with model filters+convnet, also two
             small convolutional networks on the pixels, each on half of the human
-            labels, and picks the lowest confidence whose validation accuracy has a
+            labels), and picks the lowest confidence whose validation accuracy has a
             one-sided Wilson lower bound (at the job's threshold confidence, 0.95 by
             default) at the job's target; the evidence is kept in model_validation
             and recounted by the view threshold_evidence. Same labels and

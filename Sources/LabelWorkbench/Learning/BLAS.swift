@@ -4,15 +4,17 @@ import COpenBLAS
 /// single precision). Each call runs on one thread: lw spreads its own work
 /// over the cores (folds, images).
 enum BLAS {
-    /// out (rows × columns) = a (rows × inner) · bᵀ, b being columns × inner.
-    static func multiply(_ a: [Float], rows: Int, inner: Int, transposed b: [Float], columns: Int, into out: inout [Float]) {
+    /// out (rows × columns) = a (rows × inner) · bᵀ, b being columns × inner;
+    /// with `adding`, the product is added to what `out` holds (e.g. biases).
+    static func multiply(_ a: [Float], rows: Int, inner: Int, transposed b: [Float], columns: Int, into out: inout [Float],
+                         adding: Bool = false) {
         _ = BLASThreads.single
         guard rows > 0, columns > 0, inner > 0 else { return }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { po in
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(inner),
-                                1, pa.baseAddress, Int32(inner), pb.baseAddress, Int32(inner), 0, po.baseAddress, Int32(columns))
+                                1, pa.baseAddress, Int32(inner), pb.baseAddress, Int32(inner), adding ? 1 : 0, po.baseAddress, Int32(columns))
                 }
             }
         }
@@ -31,4 +33,9 @@ enum BLAS {
             }
         }
     }
+}
+
+/// Keeps OpenBLAS to one thread per call: lw runs one image per core itself.
+enum BLASThreads {
+    static let single: Void = { openblas_set_num_threads(1) }()
 }

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// An activation map, channels last: values[(y · width + x) · channels + c].
@@ -75,14 +74,9 @@ struct PointwiseConv: Sendable {
             bias.withUnsafeBufferPointer { b in
                 for r in 0..<rows { (o.baseAddress! + r * outputs).update(from: b.baseAddress!, count: outputs) }
             }
-            x.values.withUnsafeBufferPointer { a in
-                weights.withUnsafeBufferPointer { w in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
-                                1, a.baseAddress, Int32(inputs), w.baseAddress, Int32(inputs), 1, o.baseAddress, Int32(outputs))
-                }
-            }
-            if activation { relu6(o.baseAddress!, count: o.count) }
         }
+        BLAS.multiply(x.values, rows: rows, inner: inputs, transposed: weights, columns: outputs, into: &out, adding: true)
+        if activation { out.withUnsafeMutableBufferPointer { relu6($0.baseAddress!, count: $0.count) } }
         return FeatureMap(height: x.height, width: x.width, channels: outputs, values: out)
     }
 }
@@ -173,9 +167,4 @@ struct StemConv: Sendable {
         let unfolded = FeatureMap(height: py.output, width: px.output, channels: depth, values: patches)
         return PointwiseConv(inputs: depth, outputs: outputs, weights: weights, bias: bias, activation: true)(unfolded)
     }
-}
-
-/// Keeps OpenBLAS to one thread per call: lw runs one image per core itself.
-enum BLASThreads {
-    static let single: Void = { openblas_set_num_threads(1) }()
 }

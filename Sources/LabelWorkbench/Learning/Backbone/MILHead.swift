@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// A multiple-instance classifier on backbone maps: a linear score at every
@@ -81,15 +80,8 @@ public struct MILHead: Codable, Sendable, Equatable {
     static func scores(_ x: [Float], positions: Int, channels: Int, _ w: [Float], _ b: [Float], into out: inout [Float]) {
         let k = b.count
         guard positions > 0, k > 0 else { return }
-        out.withUnsafeMutableBufferPointer { o in
-            for p in 0..<positions { for j in 0..<k { o[p * k + j] = b[j] } }
-            x.withUnsafeBufferPointer { a in
-                w.withUnsafeBufferPointer { wb in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(positions), Int32(k), Int32(channels),
-                                1, a.baseAddress, Int32(channels), wb.baseAddress, Int32(channels), 1, o.baseAddress, Int32(k))
-                }
-            }
-        }
+        for p in 0..<positions { for j in 0..<k { out[p * k + j] = b[j] } }
+        BLAS.multiply(x, rows: positions, inner: channels, transposed: w, columns: k, into: &out, adding: true)
     }
 
     /// Each class's max over an image's positions, and where it was.
