@@ -178,18 +178,30 @@ extension MILHead {
             MILHead.scores(all, positions: offsets.last!, channels: channels, head.weights, head.bias, into: &scores)
             var kept: [Int] = [], starts = [0]
             for i in 0..<(offsets.count - 1) {
-                let range = offsets[i]..<offsets[i + 1]
                 var chosen = Set<Int>()
-                for j in 0..<k {
-                    let best = range.sorted { scores[$0 * k + j] > scores[$1 * k + j] || (scores[$0 * k + j] == scores[$1 * k + j] && $0 < $1) }
-                    chosen.formUnion(best.prefix(candidates))
-                }
+                for j in 0..<k { chosen.formUnion(Self.best(candidates, in: offsets[i]..<offsets[i + 1], scores: scores, column: j, of: k)) }
                 kept += chosen.sorted()
                 starts.append(kept.count)
             }
             var z = [Float](repeating: 0, count: kept.count * channels)
             for (row, p) in kept.enumerated() { for c in 0..<channels { z[row * channels + c] = all[p * channels + c] } }
             self.init(z: z, offsets: starts, channels: channels)
+        }
+
+        /// The `count` positions of `range` with the highest score in `column`
+        /// (ties: the lower position), by insertion into a short sorted list.
+        static func best(_ count: Int, in range: Range<Int>, scores: [Float], column j: Int, of k: Int) -> [Int] {
+            var top: [(score: Float, position: Int)] = []
+            top.reserveCapacity(count + 1)
+            for p in range {
+                let score = scores[p * k + j]
+                if top.count == count, let last = top.last, score <= last.score { continue }
+                var at = top.count
+                while at > 0 && top[at - 1].score < score { at -= 1 }
+                top.insert((score, p), at: at)
+                if top.count > count { top.removeLast() }
+            }
+            return top.map(\.position)
         }
     }
 
