@@ -59,37 +59,7 @@ public struct AutoLabel {
                 throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
             }
             let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
-            var started = Date()
-            summary.unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractorId, extractor: extractor.extractor,
-                                                                 imageIds: candidates, progress: progress).count
-            probabilities = try store.pool.read { db in
-                var scored: [Int64: [Double]] = [:]
-                try FeatureCache.forEachVector(db, extractorId: extractorId, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
-                return scored
-            }
-            times.add("features", since: started)
-            if builtin.backbone != nil {
-                summary.unreadable += try times.measure("backbone") { try combineBackbone(builtin, into: &probabilities) }
-            }
-            started = Date()
-            defer { times.add("networks", since: started) }
-            if builtin.scoresWithConvnets {
-                // The networks read the pixels: decoded and scored in chunks, so memory stays flat.
-                let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
-                let ids = probabilities.keys.sorted()
-                progress?.start("convnet", total: ids.count)
-                for start in stride(from: 0, to: ids.count, by: 512) {
-                    let chunk = Array(ids[start..<min(ids.count, start + 512)])
-                    for (id, p) in zip(chunk, builtin.convnetProbabilities(paths: chunk.map { paths[$0] ?? "" })) {
-                        if let p { probabilities[id] = builtin.combined(filters: probabilities[id]!, convnet: p) } else {
-                            probabilities[id] = nil
-                            summary.unreadable += 1
-                        }
-                    }
-                    progress?.advance(by: chunk.count)
-                }
-                progress?.finish()
-            }
+            (probabilities, summary.unreadable) = try score(builtin, extractor: extractor, candidates: candidates, times: &times)
         } else {
             // External models: their stored predictions are the probabilities.
             try store.pool.read { db in
@@ -183,6 +153,49 @@ public struct AutoLabel {
             ])
         }
         return summary
+    }
+
+    /// The built-in model's probabilities for `candidates` (features and maps
+    /// computed where not cached), and how many images could not be read.
+    private func score(_ builtin: BuiltinModel, extractor: (id: Int64, extractor: FeatureExtractor), candidates: [Int64],
+                       times: inout PartTimes) throws -> ([Int64: [Double]], Int) {
+        let started = Date()
+        var unreadable = try FeatureCache.ensureFeatures(store: store, extractorId: extractor.id, extractor: extractor.extractor,
+                                                         imageIds: candidates, progress: progress).count
+        var probabilities = try store.pool.read { db in
+            var scored: [Int64: [Double]] = [:]
+            try FeatureCache.forEachVector(db, extractorId: extractor.id, imageIds: candidates) { scored[$0] = builtin.probabilities($1) }
+            return scored
+        }
+        times.add("features", since: started)
+        if builtin.backbone != nil {
+            unreadable += try times.measure("backbone") { try combineBackbone(builtin, into: &probabilities) }
+        }
+        if builtin.scoresWithConvnets {
+            unreadable += try times.measure("networks") { try combineConvnets(builtin, into: &probabilities) }
+        }
+        return (probabilities, unreadable)
+    }
+
+    /// Joins the networks' probabilities: they read the pixels, decoded and
+    /// scored in chunks so memory stays flat. Returns the unreadable files' count.
+    private func combineConvnets(_ builtin: BuiltinModel, into probabilities: inout [Int64: [Double]]) throws -> Int {
+        let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
+        let ids = probabilities.keys.sorted()
+        var unreadable = 0
+        progress?.start("convnet", total: ids.count)
+        for start in stride(from: 0, to: ids.count, by: 512) {
+            let chunk = Array(ids[start..<min(ids.count, start + 512)])
+            for (id, p) in zip(chunk, builtin.convnetProbabilities(paths: chunk.map { paths[$0] ?? "" })) {
+                if let p { probabilities[id] = builtin.combined(filters: probabilities[id]!, convnet: p) } else {
+                    probabilities[id] = nil
+                    unreadable += 1
+                }
+            }
+            progress?.advance(by: chunk.count)
+        }
+        progress?.finish()
+        return unreadable
     }
 
     /// Joins the backbone head's probabilities to the filters' for every

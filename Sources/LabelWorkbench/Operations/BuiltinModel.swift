@@ -87,6 +87,15 @@ public struct BuiltinModel: Codable, Sendable {
         return best.weight
     }
 
+    /// An expert's out-of-fold probabilities joined to `base`'s (the same
+    /// images): its weight chosen by `chooseConvnetWeight` among `candidates`,
+    /// and the combination (an image the expert could not score keeps its base).
+    static func join(_ expert: [[Double]?], to base: [[Double]], labels: [Int], classes: Int,
+                     candidates: [Double]) -> (weight: Double, combined: [[Double]]) {
+        let w = chooseConvnetWeight(filters: base, convnet: expert, labels: labels, classes: classes, candidates: candidates)
+        return (w, base.indices.map { i in expert[i].map { combine([base[i], $0], weights: [1, w]) } ?? base[i] })
+    }
+
     /// The networks' combined probabilities for image files, decoded and
     /// scored on every core (nil where a file cannot be read or decoded).
     public func convnetProbabilities(paths: [String]) -> [[Double]?] {

@@ -64,10 +64,8 @@ public enum FeatureCache {
     @discardableResult
     public static func ensureFeatures(store: Store, extractorId: Int64, extractor: FeatureExtractor, imageIds: [Int64],
                                       progress: ProgressReporter?, batchSize: Int = 64) throws -> [Int64] {
-        let missing: [(Int64, String)] = try store.pool.read { db in
-            let cached = Set(try Int64.fetchAll(db, sql: "SELECT image_id FROM image_feature WHERE extractor_id = ?", arguments: [extractorId]))
-            let paths = try imagePaths(db)
-            return imageIds.filter { !cached.contains($0) }.compactMap { id in paths[id].map { (id, $0) } }
+        let missing = try store.pool.read { db in
+            try uncached(db, imageIds, cached: "SELECT image_id FROM image_feature WHERE extractor_id = ?", extractorId)
         }
         if missing.isEmpty { return [] }
         var unreadable: [Int64] = []
@@ -89,6 +87,14 @@ public enum FeatureCache {
         }
         progress?.finish()
         return unreadable
+    }
+
+    /// The images of `imageIds` that `cached` (a query of image ids, one
+    /// argument) does not list, with their files: what a cache still has to compute.
+    static func uncached(_ db: Database, _ imageIds: [Int64], cached sql: String, _ argument: Int64) throws -> [(Int64, String)] {
+        let cached = Set(try Int64.fetchAll(db, sql: sql, arguments: [argument]))
+        let paths = try imagePaths(db)
+        return imageIds.filter { !cached.contains($0) }.compactMap { id in paths[id].map { (id, $0) } }
     }
 
     /// Every image's local file, by image id.

@@ -111,14 +111,11 @@ public struct TrainModel {
         var backboneFit: BackboneFit?
         var backboneWeight: Double?
         if let backbone, let fit = try fitBackbone(backbone, usable: usable, folds: folds, classes: labels.count, times: &times) {
-            let w = BuiltinModel.chooseConvnetWeight(filters: oof, convnet: fit.oof, labels: usable.map(\.label), classes: labels.count,
-                                                     candidates: BuiltinModel.backboneWeights)
             backboneFit = fit
-            backboneWeight = w
-            for i in usable.indices { if let p = fit.oof[i] { oof[i] = BuiltinModel.combine([oof[i], p], weights: [1, w]) } }
+            (backboneWeight, oof) = BuiltinModel.join(fit.oof, to: oof, labels: usable.map(\.label), classes: labels.count,
+                                                      candidates: BuiltinModel.backboneWeights)
         }
         // With the networks: each validation image scored by the network that did not see it.
-        let beforeNetworks = oof
         var networks: TrainedConvNets?
         var convnetWeight: Double?
         if settings.withConvNet, let trained = try times.measure("networks", {
@@ -128,10 +125,8 @@ public struct TrainModel {
             networks = trained
             // The networks' weight, by how well the out-of-fold combination ranks all human
             // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.
-            let w = BuiltinModel.chooseConvnetWeight(filters: beforeNetworks, convnet: trained.outOfFold,
-                                                     labels: usable.map(\.label), classes: labels.count)
-            convnetWeight = w
-            for i in usable.indices { if let p = trained.outOfFold[i] { oof[i] = BuiltinModel.combine([beforeNetworks[i], p], weights: [1, w]) } }
+            (convnetWeight, oof) = BuiltinModel.join(trained.outOfFold, to: oof, labels: usable.map(\.label), classes: labels.count,
+                                                     candidates: BuiltinModel.convnetWeights)
         }
         let validation = ModelValidation.sample(humans: usable, classes: labels.count) { oof[$0] }
         let items = validation.items

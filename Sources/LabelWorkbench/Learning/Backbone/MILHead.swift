@@ -27,9 +27,8 @@ public struct MILHead: Codable, Sendable, Equatable {
     public struct Settings: Sendable {
         public var steps = 300
         public var learningRate: Float = 0.01
-        /// Steps between full scorings of every position (`fit`'s active set).
-        /// On the benchmark (800 labels) 10 and 16 test as the exact fit
-        /// (AUC 0.9734) at ~1/20 of its cost; see bench/README.md.
+        /// Steps between full scorings of every position (`fit`'s active set);
+        /// chosen by measurement (bench/README.md, 2026-12-06).
         public var refresh = 10
         /// Positions kept per image and label between them.
         public var candidates = 16

@@ -48,7 +48,7 @@ public struct TorchCheckpoint: Sendable {
             if case .dict(let info) = system, info.entries.contains(where: { $0.key.string == "little_endian" && $0.value.int == 0 }) {
                 throw Failure(description: "the checkpoint was written on a big-endian machine")
             }
-            let references = try Self.references(in: try reader.read())
+            let references = try Self.references(in: try reader.read(), nested: false)
             guard let keys = try reader.read().items?.compactMap(\.string) else { throw Failure(description: "the checkpoint's storage list is missing") }
             let storages = try Self.storageRanges(bytes, from: reader.offset, keys: keys, types: references.map { ($0.1.storageKey, $0.1.storageType) })
             for (name, reference) in references {
@@ -64,9 +64,11 @@ public struct TorchCheckpoint: Sendable {
 
     /// Name → tensor reference for every tensor of the state dict (also one
     /// wrapped as {"state_dict": …}).
-    private static func references(in state: PickleValue) throws -> [(String, TensorReference)] {
+    private static func references(in state: PickleValue, nested: Bool) throws -> [(String, TensorReference)] {
         guard case .dict(let dict) = state else { throw Failure(description: "the checkpoint holds no state dict") }
-        if let inner = dict.entries.first(where: { $0.key.string == "state_dict" })?.value { return try references(in: inner) }
+        if !nested, let inner = dict.entries.first(where: { $0.key.string == "state_dict" })?.value {
+            return try references(in: inner, nested: true)
+        }
         return try dict.entries.compactMap { entry in
             guard let name = entry.key.string else { return nil }
             guard case .call(let function, let args) = entry.value, function.hasSuffix("_rebuild_tensor_v2") || function.hasSuffix("_rebuild_tensor"),
@@ -97,8 +99,11 @@ public struct TorchCheckpoint: Sendable {
             var count = 0
             for i in 0..<8 { count |= Int(bytes[offset + i]) << (8 * i) }
             let type = typeByKey[key] ?? "torch.FloatStorage"
+            // A count the file cannot hold is refused before it is multiplied (no overflow).
+            guard count >= 0, count <= (bytes.count - offset - 8) / elementSize(type) else {
+                throw Failure(description: "the checkpoint ends inside storage \(key)")
+            }
             let size = count * elementSize(type)
-            guard count >= 0, offset + 8 + size <= bytes.count else { throw Failure(description: "the checkpoint ends inside storage \(key)") }
             out[key] = (type, offset + 8, count)
             offset += 8 + size
         }
@@ -111,10 +116,17 @@ public struct TorchCheckpoint: Sendable {
     private static func gather(_ bytes: [UInt8], storage: (type: String, start: Int, count: Int), reference: TensorReference) -> [Float]? {
         let type = storage.type.split(separator: ".").last ?? ""
         guard type == "FloatStorage" || type == "DoubleStorage" else { return nil }
-        let total = reference.shape.reduce(1, *)
-        var last = reference.offset
-        for (n, s) in zip(reference.shape, reference.stride) where n > 0 { last += (n - 1) * s }
-        guard total == 0 || (reference.offset >= 0 && last < storage.count) else { return nil }
+        // Shapes and strides must address elements inside the storage; checked without overflow.
+        guard reference.shape.count == reference.stride.count, reference.shape.allSatisfy({ $0 >= 0 && $0 <= storage.count }),
+              reference.stride.allSatisfy({ $0 >= 0 && $0 <= storage.count }), reference.offset >= 0, reference.offset <= storage.count else { return nil }
+        var total = 1, last = reference.offset
+        for (n, s) in zip(reference.shape, reference.stride) {
+            let (product, overflow) = total.multipliedReportingOverflow(by: n)
+            guard !overflow, product <= storage.count || n == 0 else { return nil }
+            total = product
+            if n > 0 { last += (n - 1) * s }
+        }
+        guard total == 0 || last < storage.count else { return nil }
         return bytes.withUnsafeBytes { raw -> [Float] in
             func element(_ index: Int) -> Float {
                 if type == "DoubleStorage" { return Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: storage.start + index * 8, as: UInt64.self).littleEndian)) }
