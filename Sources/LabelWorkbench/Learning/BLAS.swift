@@ -8,28 +8,36 @@ enum BLAS {
     /// with `adding`, the product is added to what `out` holds (e.g. biases).
     static func multiply(_ a: [Float], rows: Int, inner: Int, transposed b: [Float], columns: Int, into out: inout [Float],
                          adding: Bool = false) {
+        a.withUnsafeBufferPointer { multiply($0, rows: rows, inner: inner, transposed: b, columns: columns, into: &out, adding: adding) }
+    }
+
+    /// The same, reading `a` in place (e.g. a block of a larger matrix).
+    static func multiply(_ pa: UnsafeBufferPointer<Float>, rows: Int, inner: Int, transposed b: [Float], columns: Int,
+                         into out: inout [Float], adding: Bool = false) {
         _ = BLASThreads.single
         guard rows > 0, columns > 0, inner > 0 else { return }
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(inner),
-                                1, pa.baseAddress, Int32(inner), pb.baseAddress, Int32(inner), adding ? 1 : 0, po.baseAddress, Int32(columns))
-                }
+        b.withUnsafeBufferPointer { pb in
+            out.withUnsafeMutableBufferPointer { po in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(inner),
+                            1, pa.baseAddress, Int32(inner), pb.baseAddress, Int32(inner), adding ? 1 : 0, po.baseAddress, Int32(columns))
             }
         }
     }
 
     /// out (columns × inner) = aᵀ · b, a being rows × columns and b rows × inner.
     static func multiplyTransposed(_ a: [Float], rows: Int, columns: Int, by b: [Float], inner: Int, into out: inout [Float]) {
+        b.withUnsafeBufferPointer { multiplyTransposed(a, rows: rows, columns: columns, by: $0, inner: inner, into: &out) }
+    }
+
+    /// The same, reading `b` in place (e.g. a block of a larger matrix).
+    static func multiplyTransposed(_ a: [Float], rows: Int, columns: Int, by pb: UnsafeBufferPointer<Float>, inner: Int,
+                                   into out: inout [Float]) {
         _ = BLASThreads.single
         guard rows > 0, columns > 0, inner > 0 else { return }
         a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                out.withUnsafeMutableBufferPointer { po in
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(columns), Int32(inner), Int32(rows),
-                                1, pa.baseAddress, Int32(columns), pb.baseAddress, Int32(inner), 0, po.baseAddress, Int32(inner))
-                }
+            out.withUnsafeMutableBufferPointer { po in
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(columns), Int32(inner), Int32(rows),
+                            1, pa.baseAddress, Int32(columns), pb.baseAddress, Int32(inner), 0, po.baseAddress, Int32(inner))
             }
         }
     }

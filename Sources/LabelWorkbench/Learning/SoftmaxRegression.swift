@@ -22,9 +22,11 @@ public struct Standardizer: Codable, Sendable, Equatable {
     }
 }
 
-/// Multinomial logistic regression with an L2 penalty, fitted by full-batch
-/// gradient descent with Nesterov momentum on the mean weighted log-loss.
-/// Seedless and deterministic: same data, same weights.
+/// Multinomial logistic regression with an L2 penalty, fitted by gradient
+/// descent with Nesterov momentum on the mean weighted log-loss: full-batch
+/// up to `Minibatches.defaultBatch` examples, on fixed-size windows of a
+/// seeded order beyond (`Minibatches`), so a fit costs the same at any size.
+/// Deterministic: same data, same weights.
 public struct SoftmaxRegression: Codable, Sendable, Equatable {
     public var classes: Int
     public var dims: Int
@@ -33,40 +35,53 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
     public var l2: Double
 
     public static func fit(_ x: [[Float]], labels: [Int], sampleWeights: [Double]? = nil, classes: Int, l2: Double,
-                           iterations: Int = 400) -> SoftmaxRegression {
-        let n = x.count, d = x.first?.count ?? 0, cols = d + 1
+                           iterations: Int = 400, batch: Int = Minibatches.defaultBatch) -> SoftmaxRegression {
+        let d = x.first?.count ?? 0, cols = d + 1
+        let sw = sampleWeights ?? [Double](repeating: 1, count: x.count)
+        let batches = Minibatches(count: x.count, batch: batch)
+        let b = batches.batch
+        // The examples in window order, the first window repeated at the end,
+        // so that every window is one contiguous block for OpenBLAS.
+        let rows = batches.order + (batches.isFullBatch ? [] : Array(batches.order.prefix(b)))
+        let matrix = rows.flatMap { x[$0] }
+        // Step size 1/L, L bounding the loss curvature: 0.5 · λmax(XᵀWX) + l2,
+        // λmax by power iteration on the first window (a constant 1 for the bias).
+        let first = Array(batches.order.prefix(b))
+        let firstWeight = max(first.reduce(0) { $0 + sw[$1] }, 1e-9)
+        let step = 1 / (0.5 * largestEigenvalue(first.map { x[$0] }, weights: first.map { sw[$0] / firstWeight }) + l2)
         var w = [Double](repeating: 0, count: classes * cols)
         var velocity = w
-        let sw = sampleWeights ?? [Double](repeating: 1, count: n)
-        let totalWeight = max(sw.reduce(0, +), 1e-9)
-        // Step size 1/L, L bounding the loss curvature: 0.5 · λmax(XᵀWX) + l2,
-        // λmax by power iteration (inputs with a constant 1 for the bias).
-        let lipschitz = 0.5 * largestEigenvalue(x, weights: sw.map { $0 / totalWeight }) + l2
-        let step = 1 / lipschitz
-        // The data as one n × d matrix: each iteration is two matrix products (OpenBLAS).
-        let matrix = x.flatMap { $0 }
         var look = [Float](repeating: 0, count: classes * d), bias = [Double](repeating: 0, count: classes)
-        var scores = [Float](repeating: 0, count: n * classes), residual = [Float](repeating: 0, count: n * classes)
+        var scores = [Float](repeating: 0, count: b * classes), residual = [Float](repeating: 0, count: b * classes)
         var product = [Float](repeating: 0, count: classes * d)
         var gradient = [Double](repeating: 0, count: classes * cols)
-        for _ in 0..<iterations {
+        for iteration in 0..<iterations {
             for c in 0..<classes {
                 for j in 0..<d { look[c * d + j] = Float(w[c * cols + j] + 0.9 * velocity[c * cols + j]) }
                 bias[c] = w[c * cols + d] + 0.9 * velocity[c * cols + d]
             }
-            BLAS.multiply(matrix, rows: n, inner: d, transposed: look, columns: classes, into: &scores)
+            let start = batches.start(step: iteration)
+            let window = Array(rows[start..<(start + b)])
+            let windowWeight = max(window.reduce(0) { $0 + sw[$1] }, 1e-9)
+            matrix.withUnsafeBufferPointer { all in
+                let block = UnsafeBufferPointer(rebasing: all[(start * d)..<((start + b) * d)])
+                BLAS.multiply(block, rows: b, inner: d, transposed: look, columns: classes, into: &scores)
+            }
             var biasGradient = [Double](repeating: 0, count: classes)
-            for i in 0..<n {
-                let top = (0..<classes).map { Double(scores[i * classes + $0]) + bias[$0] }
+            for (r, i) in window.enumerated() {
+                let top = (0..<classes).map { Double(scores[r * classes + $0]) + bias[$0] }
                 let peak = top.max()!
                 let e = top.map { exp($0 - peak) }, z = e.reduce(0, +)
                 for c in 0..<classes {
-                    let g = (e[c] / z - (labels[i] == c ? 1 : 0)) * sw[i] / totalWeight
-                    residual[i * classes + c] = Float(g)
+                    let g = (e[c] / z - (labels[i] == c ? 1 : 0)) * sw[i] / windowWeight
+                    residual[r * classes + c] = Float(g)
                     biasGradient[c] += g
                 }
             }
-            BLAS.multiplyTransposed(residual, rows: n, columns: classes, by: matrix, inner: d, into: &product)
+            matrix.withUnsafeBufferPointer { all in
+                let block = UnsafeBufferPointer(rebasing: all[(start * d)..<((start + b) * d)])
+                BLAS.multiplyTransposed(residual, rows: b, columns: classes, by: block, inner: d, into: &product)
+            }
             for c in 0..<classes {
                 for j in 0..<d { gradient[c * cols + j] = Double(product[c * d + j]) + l2 * Double(look[c * d + j]) }
                 gradient[c * cols + d] = biasGradient[c]

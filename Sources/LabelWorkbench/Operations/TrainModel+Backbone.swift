@@ -34,25 +34,12 @@ extension TrainModel {
         let labels = withMap.map { usable[$0].label }, weights = withMap.map { usable[$0].confidence }
         let standardization = MILHead.standardization(maps)
         progress?.start("backbone head", total: Self.backboneL2Candidates.count * 5 + 1)
-        var best: (l2: Double, loss: Double, oof: [[Double]])?
-        for l2 in Self.backboneL2Candidates {
-            let byFold: [[(Int, [Double])]] = parallelMap(Array(0..<5)) { fold in
-                let train = withMap.indices.filter { folds[withMap[$0]] != fold }
-                let test = withMap.indices.filter { folds[withMap[$0]] == fold }
-                guard !train.isEmpty, !test.isEmpty else { return [] }
-                let head = MILHead.fit(train.map { maps[$0] }, labels: train.map { labels[$0] }, sampleWeights: train.map { weights[$0] },
-                                       classes: classes, l2: l2, standardization: standardization, settings: settings)
-                return test.map { ($0, head.probabilities(maps[$0])) }
-            }
-            progress?.advance(by: 5)
-            var oof = [[Double]](repeating: [Double](repeating: 1 / Double(classes), count: classes), count: withMap.count)
-            for fold in byFold { for (i, p) in fold { oof[i] = p } }
-            var loss = 0.0
-            for (i, u) in withMap.enumerated() { for c in 0..<classes { loss -= usable[u].posteriors[c] * log(max(oof[i][c], 1e-12)) } }
-            loss /= Double(withMap.count)
-            if best == nil || loss < best!.loss { best = (l2, loss, oof) }
+        let chosen = CrossFit.chooseL2(Self.backboneL2Candidates, folds: withMap.map { folds[$0] },
+                                       posteriors: withMap.map { usable[$0].posteriors }, progress: progress) { l2, train, test in
+            let head = MILHead.fit(train.map { maps[$0] }, labels: train.map { labels[$0] }, sampleWeights: train.map { weights[$0] },
+                                   classes: classes, l2: l2, standardization: standardization, settings: settings)
+            return test.map { head.probabilities(maps[$0]) }
         }
-        let chosen = best!
         let head = MILHead.fit(maps, labels: labels, sampleWeights: weights, classes: classes, l2: chosen.l2,
                                standardization: standardization, settings: settings)
         progress?.advance(by: 1)

@@ -200,15 +200,20 @@ public struct TrainModel {
     }
 
     static func fitFilters(x: [[Float]], labeled: [Labeled], folds: [Int], classes: Int) -> FilterFit {
-        var best: FilterFit?
-        for l2 in l2Candidates {
-            let oof = outOfFold(x: x, y: labeled.map(\.label), weights: labeled.map(\.confidence), folds: folds, classes: classes, l2: l2)
-            var loss = 0.0
-            for i in labeled.indices { for c in 0..<classes { loss -= labeled[i].posteriors[c] * log(max(oof[i][c], 1e-12)) } }
-            loss /= Double(labeled.count)
-            if best == nil || loss < best!.loss { best = FilterFit(l2: l2, loss: loss, oof: oof) }
+        let chosen = crossFitRegression(x: x, y: labeled.map(\.label), weights: labeled.map(\.confidence), posteriors: labeled.map(\.posteriors),
+                                        folds: folds, classes: classes, candidates: l2Candidates)
+        return FilterFit(l2: chosen.l2, loss: chosen.loss, oof: chosen.oof)
+    }
+
+    /// The regression of each fold fitted on the others, standardised on them too.
+    static func crossFitRegression(x: [[Float]], y: [Int], weights: [Double], posteriors: [[Double]], folds: [Int], classes: Int,
+                                   candidates: [Double]) -> CrossFit.Choice {
+        CrossFit.chooseL2(candidates, folds: folds, posteriors: posteriors) { l2, train, test in
+            let standardizer = Standardizer.fit(train.map { x[$0] })
+            let model = SoftmaxRegression.fit(train.map { standardizer.apply(x[$0]) }, labels: train.map { y[$0] },
+                                              sampleWeights: train.map { weights[$0] }, classes: classes, l2: l2)
+            return test.map { model.probabilities(standardizer.apply(x[$0])) }
         }
-        return best!
     }
 
     private func loadLabeled(labels: [String]) throws -> [Labeled] {
@@ -268,19 +273,10 @@ public struct TrainModel {
         }
     }
 
+    /// Out-of-fold probabilities of the filters' regression at one L2 strength.
     static func outOfFold(x: [[Float]], y: [Int], weights: [Double], folds: [Int], classes: Int, l2: Double) -> [[Double]] {
-        let results: [[(Int, [Double])]] = parallelMap(Array(0..<5)) { fold in
-            let train = x.indices.filter { folds[$0] != fold }
-            let test = x.indices.filter { folds[$0] == fold }
-            guard !train.isEmpty, !test.isEmpty else { return [] }
-            let standardizer = Standardizer.fit(train.map { x[$0] })
-            let model = SoftmaxRegression.fit(train.map { standardizer.apply(x[$0]) }, labels: train.map { y[$0] },
-                                              sampleWeights: train.map { weights[$0] }, classes: classes, l2: l2)
-            return test.map { ($0, model.probabilities(standardizer.apply(x[$0]))) }
-        }
-        var oof = [[Double]](repeating: [Double](repeating: 1 / Double(classes), count: classes), count: x.count)
-        for fold in results { for (i, p) in fold { oof[i] = p } }
-        return oof
+        let oneHot = y.map { label in (0..<classes).map { $0 == label ? 1.0 : 0 } }
+        return crossFitRegression(x: x, y: y, weights: weights, posteriors: oneHot, folds: folds, classes: classes, candidates: [l2]).oof
     }
 
     /// Models made before `threshold_confidence` existed used 0.975 with no

@@ -11,10 +11,10 @@ import Foundation
 /// softmax gives the probabilities. With two labels this is a logistic
 /// "is the object anywhere?" model.
 ///
-/// Fitted by full-batch Adam on the weighted cross-entropy plus L2 on w.
+/// Fitted by Adam on the weighted cross-entropy plus L2 on w.
 public struct MILHead: Codable, Sendable, Equatable {
     /// Part of a model's key: a new version retrains.
-    public static let version = "mil-max-v2"
+    public static let version = "mil-max-v3"
     public var classes: Int
     public var channels: Int
     /// Channel standardisation, folded into the weights when scoring.
@@ -32,6 +32,8 @@ public struct MILHead: Codable, Sendable, Equatable {
         public var refresh = 10
         /// Positions kept per image and label between them.
         public var candidates = 16
+        /// Images per step (`Minibatches`).
+        public var batch = Minibatches.defaultBatch
         public init() {}
     }
 
@@ -99,92 +101,124 @@ public struct MILHead: Codable, Sendable, Equatable {
 }
 
 extension MILHead {
-    /// Fits the head on maps with labels (0..<classes) and per-image weights.
+    /// Fits the head on maps with labels (0..<classes) and per-image weights:
+    /// full-batch up to `settings.batch` images, on windows of that many
+    /// beyond (`Minibatches`), so a fit costs the same at any number of labels.
     ///
     /// The max over positions only ever looks at a few of an image's ~150
-    /// positions, and they change slowly: every `refresh` steps all positions
-    /// are scored and each image keeps its `candidates` best of each label
-    /// (an active set); the steps between score only those.
+    /// positions, and they change slowly: on an image's visits 0, 1, 3, 7, 15
+    /// and then every `refresh`th, all its positions are scored and it keeps
+    /// its `candidates` best of each label (its active set); the visits
+    /// between score only those.
     public static func fit(_ maps: [FeatureMap], labels: [Int], sampleWeights: [Double], classes: Int, l2: Double,
                            standardization: (mean: [Float], inverseDeviation: [Float]), settings: Settings = Settings()) -> MILHead {
         let channels = standardization.mean.count, k = classes - 1
-        let (z, offsets) = standardizedStack(maps, standardization)
-        let totalWeight = max(sampleWeights.reduce(0, +), 1e-12)
         var head = MILHead(classes: classes, channels: channels, mean: standardization.mean, inverseDeviation: standardization.inverseDeviation,
                            weights: [Float](repeating: 0, count: k * channels), bias: [Float](repeating: 0, count: k))
         var adam = Adam(count: k * channels + k, rate: settings.learningRate)
-        var active = ActiveSet(z: [], offsets: [0], channels: channels)
-        var scores: [Float] = []
+        let batches = Minibatches(count: maps.count, batch: settings.batch)
+        var active = ActiveSet(batches: batches, slots: settings.candidates * k, channels: channels)
+        var visits = [Int](repeating: 0, count: maps.count)
+        var scores = [Float](repeating: 0, count: batches.batch * active.slots * k)
         for step in 0..<settings.steps {
-            // Early steps move the weights most: refresh at steps 0, 1, 3, 7, 15, then every `refresh`.
-            if step < settings.refresh ? (step & (step + 1)) == 0 : step % settings.refresh == 0 {
-                active = ActiveSet(keeping: settings.candidates, of: z, offsets: offsets, channels: channels, head: head)
-                scores = [Float](repeating: 0, count: active.rows * k)
+            let (w, b) = head.rawWeights()
+            let window = batches.window(step: step)
+            for i in window {
+                let v = visits[i]
+                if v < settings.refresh ? (v & (v + 1)) == 0 : v % settings.refresh == 0 {
+                    active.refresh(image: i, map: maps[i], weights: w, bias: b, keeping: settings.candidates)
+                }
+                visits[i] += 1
             }
-            Self.scores(active.z, positions: active.rows, channels: channels, head.weights, head.bias, into: &scores)
-            var gradient = [Float](repeating: 0, count: k * channels + k)
-            for i in maps.indices {
-                let (logits, at) = pooled(scores, positions: active.offsets[i]..<active.offsets[i + 1], classes: k)
+            active.score(from: batches.start(step: step), count: window.count, weights: w, bias: b, into: &scores)
+            var rawGradient = [Float](repeating: 0, count: k * channels), sums = [Float](repeating: 0, count: k)
+            let windowWeight = max(window.reduce(0) { $0 + sampleWeights[$1] }, 1e-12)
+            for (r, i) in window.enumerated() {
+                let rows = (r * active.slots)..<((r + 1) * active.slots)
+                let (logits, at) = pooled(scores, positions: rows, classes: k)
                 let p = softmax(logits)
-                let scale = Float(sampleWeights[i] / totalWeight)
+                let scale = Float(sampleWeights[i] / windowWeight)
                 for j in 0..<k {
                     let g = (Float(p[j]) - (labels[i] == j ? 1 : 0)) * scale
                     if g == 0 { continue }
-                    let row = at[j] * channels
-                    for c in 0..<channels { gradient[j * channels + c] += g * active.z[row + c] }
-                    gradient[k * channels + j] += g
+                    active.accumulate(image: i, slot: at[j] - rows.lowerBound, times: g, into: &rawGradient, row: j)
+                    sums[j] += g
                 }
             }
-            for i in 0..<(k * channels) { gradient[i] += Float(2 * l2) * head.weights[i] }
+            // Back to standardised channels: z = (x − μ) ⊙ σ⁻¹.
+            var gradient = [Float](repeating: 0, count: k * channels + k)
+            for j in 0..<k {
+                for c in 0..<channels {
+                    let g = (rawGradient[j * channels + c] - standardization.mean[c] * sums[j]) * standardization.inverseDeviation[c]
+                    gradient[j * channels + c] = g + Float(2 * l2) * head.weights[j * channels + c]
+                }
+                gradient[k * channels + j] = sums[j]
+            }
             adam.step(&head.weights, &head.bias, gradient: gradient)
         }
         return head
     }
 
-    /// Every position of every map, standardised, in one positions × channels
-    /// stack, and where each image's positions start (one past the last at the end).
-    static func standardizedStack(_ maps: [FeatureMap], _ standardization: (mean: [Float], inverseDeviation: [Float])) -> ([Float], [Int]) {
-        let channels = standardization.mean.count
-        var offsets = [0]
-        for m in maps { offsets.append(offsets.last! + m.positions) }
-        var z = [Float](repeating: 0, count: offsets.last! * channels)
-        z.withUnsafeMutableBufferPointer { zb in
-            for (i, m) in maps.enumerated() {
-                m.values.withUnsafeBufferPointer { v in
-                    let base = offsets[i] * channels
-                    for p in 0..<m.positions {
-                        for c in 0..<channels { zb[base + p * channels + c] = (v[p * channels + c] - standardization.mean[c]) * standardization.inverseDeviation[c] }
-                    }
+    /// Each image's candidate positions (raw channels) in fixed slots, laid
+    /// out in the minibatches' order so that a window is one block; an image
+    /// with fewer candidates than slots repeats its last (a copy never
+    /// changes a max).
+    struct ActiveSet {
+        let slots: Int
+        let channels: Int
+        /// Where each image's slots start, in rows.
+        private var rowOf: [Int]
+        /// (images + first window) × slots × channels: the first window's
+        /// images again at the end, so that a window that wraps is one block.
+        private var x: [Float]
+        private let count: Int, wrapped: Int
+
+        init(batches: Minibatches, slots: Int, channels: Int) {
+            self.slots = slots; self.channels = channels
+            count = batches.order.count
+            wrapped = batches.isFullBatch ? 0 : batches.batch
+            var rowOf = [Int](repeating: 0, count: count)
+            for (position, image) in batches.order.enumerated() { rowOf[image] = position * slots }
+            self.rowOf = rowOf
+            x = [Float](repeating: 0, count: (count + wrapped) * slots * channels)
+        }
+
+        /// Scores all of the image's positions and keeps its best per label.
+        mutating func refresh(image i: Int, map: FeatureMap, weights w: [Float], bias b: [Float], keeping candidates: Int) {
+            let k = b.count
+            var all = [Float](repeating: 0, count: map.positions * k)
+            MILHead.scores(map.values, positions: map.positions, channels: channels, w, b, into: &all)
+            var chosen = Set<Int>()
+            for j in 0..<k { chosen.formUnion(Self.best(candidates, in: 0..<map.positions, scores: all, column: j, of: k)) }
+            let kept = chosen.sorted()
+            for copy in copies(of: i) {
+                for slot in 0..<slots {
+                    let p = kept[min(slot, kept.count - 1)]
+                    for c in 0..<channels { x[(copy + slot) * channels + c] = map.values[p * channels + c] }
                 }
             }
         }
-        return (z, offsets)
-    }
 
-    /// The positions each image's max can come from for now: its best
-    /// `candidates` by each label's current score, copied into a small stack.
-    struct ActiveSet {
-        var z: [Float]
-        var offsets: [Int]
-        var channels: Int
-        var rows: Int { offsets.last! }
+        /// The image's rows: its slots, and their copy at the end if it is in the first window.
+        private func copies(of image: Int) -> [Int] {
+            let row = rowOf[image]
+            return row < wrapped * slots ? [row, (count * slots) + row] : [row]
+        }
 
-        init(z: [Float], offsets: [Int], channels: Int) { self.z = z; self.offsets = offsets; self.channels = channels }
-
-        init(keeping candidates: Int, of all: [Float], offsets: [Int], channels: Int, head: MILHead) {
-            let k = head.classes - 1
-            var scores = [Float](repeating: 0, count: offsets.last! * k)
-            MILHead.scores(all, positions: offsets.last!, channels: channels, head.weights, head.bias, into: &scores)
-            var kept: [Int] = [], starts = [0]
-            for i in 0..<(offsets.count - 1) {
-                var chosen = Set<Int>()
-                for j in 0..<k { chosen.formUnion(Self.best(candidates, in: offsets[i]..<offsets[i + 1], scores: scores, column: j, of: k)) }
-                kept += chosen.sorted()
-                starts.append(kept.count)
+        /// Scores of every slot of `count` images from window position `start`.
+        func score(from start: Int, count images: Int, weights w: [Float], bias b: [Float], into out: inout [Float]) {
+            let k = b.count, rows = images * slots
+            for r in 0..<rows { for j in 0..<k { out[r * k + j] = b[j] } }
+            x.withUnsafeBufferPointer { all in
+                let block = UnsafeBufferPointer(rebasing: all[(start * slots * channels)..<((start * slots + rows) * channels)])
+                BLAS.multiply(block, rows: rows, inner: channels, transposed: w, columns: k, into: &out, adding: true)
             }
-            var z = [Float](repeating: 0, count: kept.count * channels)
-            for (row, p) in kept.enumerated() { for c in 0..<channels { z[row * channels + c] = all[p * channels + c] } }
-            self.init(z: z, offsets: starts, channels: channels)
+        }
+
+        /// gradient[row] += g · (the image's slot).
+        func accumulate(image i: Int, slot: Int, times g: Float, into gradient: inout [Float], row j: Int) {
+            let base = (rowOf[i] + slot) * channels
+            for c in 0..<channels { gradient[j * channels + c] += g * x[base + c] }
         }
 
         /// The `count` positions of `range` with the highest score in `column`

@@ -1,0 +1,36 @@
+/// Which examples each step of a fit reads, so that a fit's cost stops
+/// growing with the number of labels: every example at every step while they
+/// fit in one batch (full-batch, exact), otherwise consecutive windows of one
+/// fixed random order, wrapping round (each example is read once per pass).
+///
+/// The linear models lw fits each round take a fixed number of steps; with a
+/// fixed batch their cost is the same at 5,000 labels as at 1,000.
+public struct Minibatches: Sendable {
+    /// Examples per step; more than this and the fit samples windows.
+    public static let defaultBatch = 512
+
+    /// The examples in the order the windows walk them.
+    let order: [Int]
+    let batch: Int
+
+    init(count: Int, batch: Int = Minibatches.defaultBatch, seed: UInt64 = 0x6C77_6261_7463_6821) {
+        var order = Array(0..<count)
+        if count > batch {
+            var generator = SeededGenerator(seed: seed)
+            order.shuffle(using: &generator)
+        }
+        self.order = order
+        self.batch = min(batch, count)
+    }
+
+    var isFullBatch: Bool { batch == order.count }
+
+    /// Where step `step`'s window starts in `order`.
+    func start(step: Int) -> Int { order.isEmpty ? 0 : (step * batch) % order.count }
+
+    /// The examples step `step` reads (all of them, in order, for a full batch).
+    func window(step: Int) -> [Int] {
+        let from = start(step: step)
+        return (from..<(from + batch)).map { order[$0 % order.count] }
+    }
+}
