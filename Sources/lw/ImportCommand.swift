@@ -50,16 +50,17 @@ struct ImportCommand: ParsableCommand {
         var failed = false
         try Console.reportingErrors {
             let store = try global.openStore()
-            var candidates = try ImportSources.walk(paths)
+            var candidates = ImportSources.walk(paths)
             if let manifest { candidates += try ImportSources.manifest(manifest) }
             // Labels are checked before anything is imported: a bad line stops it all.
             var labelVotes: [ImportVotes.Row] = []
+            var skippedLines: [(line: Int, reason: String)] = []
             if let attribute = labelsFrom, let manifest {
                 let labels = try ExportLabels.job(store).labels
                 let worker = labelsWorker ?? "manifest-" + attribute
-                labelVotes = try GroundTruthManifest.readLabels(manifest, attribute: attribute, labels: labels).map {
-                    ImportVotes.Row(line: $0.line, worker: worker, source: $0.source, label: $0.label)
-                }
+                let read = try GroundTruthManifest.readLabels(manifest, attribute: attribute, labels: labels)
+                labelVotes = read.labels.map { ImportVotes.Row(line: $0.line, worker: worker, source: $0.source, label: $0.label) }
+                skippedLines = read.skipped
             }
             var operation = ImportImages(store: store, context: global.context("import"), progress: global.progressBar())
             operation.batchSize = batchSize
@@ -71,15 +72,26 @@ struct ImportCommand: ParsableCommand {
                 Console.out("recorded \(votes.recorded.grouped) labels as votes of \(labelVotes[0].worker)" +
                             (votes.alreadyRecorded > 0 ? ", \(votes.alreadyRecorded.grouped) already recorded" : ""))
             }
+            if let manifest, labelsFrom != nil { reportSkipped(skippedLines, manifest: manifest) }
             failed = summary.failed > 0
         }
         if failed { throw ExitCode(2) }
     }
 
+    /// Lines of an output manifest that gave no vote, by reason (each line on stderr, at most 20).
+    private func reportSkipped(_ skipped: [(line: Int, reason: String)], manifest: String) {
+        guard !skipped.isEmpty else { return }
+        if !global.quiet { for line in skipped.prefix(20) { Console.err("lw: \(manifest):\(line.line): skipped: \(line.reason)") } }
+        var byReason: [String: Int] = [:]
+        for line in skipped { byReason[line.reason.components(separatedBy: " (").first ?? line.reason, default: 0] += 1 }
+        (json ? Console.err : Console.out)("skipped \(skipped.count.grouped) manifest lines without a human label: " +
+                    byReason.sorted { $0.value > $1.value }.map { "\($0.value.grouped) \($0.key)" }.joined(separator: "; "))
+    }
+
     private func report(_ summary: ImportSummary) {
         if !global.quiet {
             for failure in summary.failures.prefix(20) {
-                Console.err("lw: \(failure.source): \(failure.reason)")
+                Console.err("lw: \(Text.abbreviated(failure.source)): \(failure.reason)")
             }
             if summary.failures.count > 20 {
                 Console.err("lw: … and \(summary.failures.count - 20) more: SELECT source, reason FROM import_error")

@@ -79,12 +79,14 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'import_error.resolve'"), 1)
     }
 
-    func testMissingPathIsOneLineErrorAndNothingIsWritten() throws {
-        let result = try lw.run(["import", "no/such/folder"])
-        XCTAssertEqual(result.status, 1)
-        XCTAssertTrue(result.stderr.contains("no/such/folder"), result.stderr)
-        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'import'"), 0)
+    func testMissingPathIsRecordedAndTheOtherPathsImport() throws {
+        try lw.makeImages("photos", count: 2)
+        let result = try lw.run(["import", "no/such/folder", "photos"])
+        XCTAssertEqual(result.status, 2, "some paths failed")
+        XCTAssertTrue(result.stdout.contains("imported 2 of 3 files"), result.stdout)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no/such/folder: file not found"), result.stderr)
+        XCTAssertEqual(try lw.query("SELECT source FROM import_error") as [String], [lw.directory.appendingPathComponent("no/such/folder").path])
     }
 
     func testManifestImportKeepsFieldsAndRecordsUnreadableRefs() throws {

@@ -31,9 +31,13 @@ struct LWRunner {
         var stderr: String
     }
 
+    /// Runs `lw` to the end; past `timeout` seconds it is killed (a hang fails the test, not the suite).
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
+    func run(_ arguments: [String], environment extra: [String: String] = [:], timeout: TimeInterval = 600) throws -> Result {
         let process = try start(arguments, environment: extra)
+        let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         // Drain stderr on another thread while reading stdout here: neither pipe can fill up.
         let errHandle = (process.standardError as! Pipe).fileHandleForReading
         nonisolated(unsafe) var stderr = Data()
@@ -99,6 +103,18 @@ struct LWRunner {
 
     func query<T: DatabaseValueConvertible>(_ sql: String) throws -> [T] {
         try DatabaseQueue(path: database).read { try T.fetchAll($0, sql: sql) }
+    }
+
+    /// Every row of every table, in order: equal digests mean nothing stored changed.
+    func contentDigest() throws -> String {
+        try DatabaseQueue(path: database).read { db in
+            var text = ""
+            for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") {
+                text += table + "\n"
+                text += try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map(\.description).sorted().joined(separator: "\n")
+            }
+            return text
+        }
     }
 
     func scalar(_ sql: String) throws -> Int {

@@ -35,9 +35,7 @@ public enum GroundTruthManifest {
 
     /// The labels of a label category configuration file, in order.
     public static func readLabelConfig(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LWError.unreadableInput(path: path, reason: "cannot read the label configuration; check the path")
-        }
+        let data = Data(try InputFile.text(path, what: "label configuration").utf8)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let labels = object["labels"] as? [[String: Any]] else {
             throw LWError.badInputLine(file: path, line: 1, reason: "not a Ground Truth label configuration: expected {\"document-version\": \"2018-11-28\", \"labels\": [{\"label\": \"...\"}, ...]}")
@@ -50,37 +48,103 @@ public enum GroundTruthManifest {
         }
     }
 
+    /// What an output manifest's lines say under one attribute: the human
+    /// labels to import as votes, and the lines skipped with why.
+    public struct ReadLabels: Sendable {
+        public var labels: [(line: Int, source: String, label: String)] = []
+        public var skipped: [(line: Int, reason: String)] = []
+    }
+
     /// The labels an output manifest carries under `attribute` (the job name of
-    /// the job that wrote it): "<attribute>-metadata".class-name, else the class
-    /// index "<attribute>" mapped through `labels`. Returns (line, source-ref,
-    /// label); a line without the attribute is skipped; a bad one is an error.
-    public static func readLabels(_ path: String, attribute: String, labels: [String]) throws -> [(line: Int, source: String, label: String)] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LWError.unreadableInput(path: path, reason: "cannot read the manifest; check the path")
-        }
-        var out: [(Int, String, String)] = []
-        var lineNumber = 0
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let text = line.trimmingCharacters(in: .whitespaces)
+    /// the job that wrote it). A line counts as a human label only when its
+    /// metadata says so: `type` groundtruth/image-classification,
+    /// `human-annotated` "yes", a `class-name` that agrees with the class index
+    /// and a `confidence` in [0, 1]. Skipped with a reason: machine labels
+    /// (`human-annotated` "no"), failed labeling (`failure-reason`), lines
+    /// without the attribute. Any other fault — or one image given two
+    /// different labels — is an error naming the first such line, before
+    /// anything is written.
+    public static func readLabels(_ path: String, attribute: String, labels: [String]) throws -> ReadLabels {
+        var read = ReadLabels()
+        var rejected: [(line: Int, reason: String)] = []
+        var firstLabel: [String: (line: Int, label: String)] = [:]
+        for (number, raw) in try InputFile.lines(path, what: "manifest") {
+            let text = raw.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  let ref = object["source-ref"] as? String else {
-                throw LWError.badInputLine(file: path, line: lineNumber, reason: "not a JSON object with a \"source-ref\"")
+            let object = try JSONLine.object(text, file: path, line: number, example: "{\"source-ref\": \"a.jpg\", \"\(attribute)\": 0, …}")
+            guard let ref = object["source-ref"] as? String, !ref.isEmpty else {
+                rejected.append((number, "no \"source-ref\" string")); continue
             }
-            var name = (object[attribute + "-metadata"] as? [String: Any])?["class-name"] as? String
-            if name == nil, let index = (object[attribute] as? NSNumber)?.intValue {
-                guard labels.indices.contains(index) else {
-                    throw LWError.badInputLine(file: path, line: lineNumber, reason: "class index \(index) is outside this job's labels (\(labels.joined(separator: ", ")))")
+            switch LabelLine(object, attribute: attribute, labels: labels) {
+            case .label(let label):
+                if let first = firstLabel[ref] {
+                    if first.label != label {
+                        rejected.append((number, "'\(Text.abbreviated(ref))' is labeled '\(first.label)' on line \(first.line) and '\(label)' here; keep one"))
+                    }
+                    continue  // the same label again counts once
                 }
-                name = labels[index]
+                firstLabel[ref] = (number, label)
+                read.labels.append((number, ref, label))
+            case .skipped(let reason): read.skipped.append((number, reason))
+            case .rejected(let reason): rejected.append((number, reason))
             }
-            guard let label = name else { continue }
-            guard labels.contains(label) else {
-                throw LWError.badInputLine(file: path, line: lineNumber, reason: "class name '\(label)' is not one of this job's labels (\(labels.joined(separator: ", ")))")
-            }
-            out.append((lineNumber, ref, label))
         }
-        return out
+        if let first = rejected.first {
+            let more = rejected.count > 1 ? " (and \(rejected.count - 1) more bad lines: \(rejected.dropFirst().prefix(5).map { String($0.line) }.joined(separator: ", "))\(rejected.count > 6 ? ", …" : ""))" : ""
+            throw LWError.badInputLine(file: Text.abbreviated(path), line: first.line, reason: first.reason + "; nothing was imported" + more)
+        }
+        return read
+    }
+
+    /// One output-manifest line judged under an attribute.
+    enum LabelLine: Equatable {
+        case label(String)
+        case skipped(String)
+        case rejected(String)
+
+        init(_ object: [String: Any], attribute: String, labels: [String]) {
+            let key = attribute + "-metadata"
+            let value = object[attribute], metadata = object[key]
+            if value == nil && metadata == nil { self = .skipped("no '\(attribute)' label on this line"); return }
+            guard let metadata = metadata as? [String: Any] else {
+                self = .rejected(metadata == nil ? "'\(attribute)' without '\(key)'" : "'\(key)' is not a JSON object"); return
+            }
+            if let failure = metadata["failure-reason"] {
+                self = .skipped("labeling failed in Ground Truth (\(Text.abbreviated("\(failure)", limit: 80))): left unlabeled"); return
+            }
+            if let type = metadata["type"] as? String, type != "groundtruth/image-classification" {
+                self = .rejected("'\(key)'.type is '\(Text.abbreviated(type, limit: 80))': only groundtruth/image-classification labels can be imported"); return
+            }
+            if let confidence = metadata["confidence"] {
+                guard let c = (confidence as? NSNumber)?.doubleValue, !(type(of: confidence) is Bool.Type), (0...1).contains(c) else {
+                    self = .rejected("'\(key)'.confidence must be a number from 0 to 1"); return
+                }
+            }
+            let name = metadata["class-name"]
+            if name != nil && !(name is String) { self = .rejected("'\(key)'.class-name is not a string"); return }
+            var fromIndex: String?
+            if let value {
+                guard let number = value as? NSNumber, !(type(of: value) is Bool.Type), let index = Int(exactly: number.doubleValue) else {
+                    self = .rejected("'\(attribute)' must be a whole class index"); return
+                }
+                guard labels.indices.contains(index) else {
+                    self = .rejected("class index \(index) is outside this job's labels (\(labels.joined(separator: ", ")))"); return
+                }
+                fromIndex = labels[index]
+            }
+            guard let label = (name as? String) ?? fromIndex else { self = .rejected("neither a class index nor '\(key)'.class-name"); return }
+            guard labels.contains(label) else {
+                self = .rejected("class name '\(Text.abbreviated(label, limit: 80))' is not one of this job's labels (\(labels.joined(separator: ", ")))"); return
+            }
+            if let fromIndex, fromIndex != label {
+                self = .rejected("class index \(labels.firstIndex(of: fromIndex)!) is '\(fromIndex)' but class-name says '\(label)'"); return
+            }
+            if let human = metadata["human-annotated"], (human as? String) != "yes" {
+                self = (human as? String) == "no"
+                    ? .skipped("a machine label (human-annotated: \"no\"): not a human vote, not imported")
+                    : .rejected("'\(key)'.human-annotated must be \"yes\" or \"no\""); return
+            }
+            self = .label(label)
+        }
     }
 }

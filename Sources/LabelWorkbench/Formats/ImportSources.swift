@@ -6,81 +6,68 @@ public struct ImportCandidate: Sendable, Equatable {
     public var source: String
     public var path: String
     public var manifestFields: String?
+    /// Why the file cannot be imported, found before reading it (a FIFO, a
+    /// dangling link, an unlistable folder): recorded in import_error.
+    public var failure: String?
 
-    public init(source: String, path: String, manifestFields: String? = nil) {
+    public init(source: String, path: String, manifestFields: String? = nil, failure: String? = nil) {
         self.source = source
         self.path = path
         self.manifestFields = manifestFields
+        self.failure = failure
     }
 }
 
 public enum ImportSources {
-    /// Every regular file under `paths` (recursive, hidden files skipped, symlinks
-    /// followed), as absolute paths in sorted order so runs are repeatable.
-    public static func walk(_ paths: [String], currentDirectory: String = FileManager.default.currentDirectoryPath) throws -> [ImportCandidate] {
-        var files: [String] = []
-        var visitedDirectories = Set<String>()
-        for given in paths {
-            let absolute = absolutePath(given, relativeTo: currentDirectory)
-            var info = stat()
-            guard stat(absolute, &info) == 0 else {
-                throw LWError.unreadableInput(path: given, reason: "\(String(cString: strerror(errno))); check the path")
-            }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                try collect(directory: absolute, into: &files, visited: &visitedDirectories)
-            } else {
-                files.append(absolute)
-            }
-        }
-        var seen = Set<String>()
-        return files.sorted().filter { seen.insert($0).inserted }.map { ImportCandidate(source: $0, path: $0) }
+    /// Every file under `paths` (recursive, hidden files skipped, symlinks
+    /// followed, each real folder once), as absolute paths in byte order so
+    /// runs are repeatable. A path that cannot be imported — missing, a
+    /// dangling link, a loop, a FIFO, an unlistable folder, a name that is not
+    /// UTF-8 — is a candidate carrying its reason, so the rest still imports.
+    public static func walk(_ paths: [String], currentDirectory: String = FileManager.default.currentDirectoryPath) -> [ImportCandidate] {
+        var walk = FolderWalk()
+        for given in paths { walk.add(commandLinePath(given, currentDirectory: currentDirectory)) }
+        var seen = Set<[UInt8]>()  // by bytes: NFC and NFD spellings of a name are two files
+        return walk.found.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+            .filter { seen.insert(Array($0.path.utf8)).inserted }
     }
 
-    private static func collect(directory: String, into files: inout [String], visited: inout Set<String>) throws {
-        // Each real folder once: guards against symlink loops.
-        guard visited.insert(URL(fileURLWithPath: directory).resolvingSymlinksInPath().path).inserted else { return }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw LWError.unreadableInput(path: directory, reason: "cannot list the folder (\(error.localizedDescription)); check its permissions")
-        }
-        for name in names.sorted() where !name.hasPrefix(".") {
-            let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            var info = stat()
-            guard stat(child, &info) == 0 else {
-                files.append(child)  // a dangling link: import records it as an error
-                continue
-            }
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR: try collect(directory: child, into: &files, visited: &visited)
-            case S_IFREG: files.append(child)
-            default: continue  // sockets, fifos, devices
-            }
-        }
+    /// An absolute path for a command-line argument. Its folder is resolved
+    /// by the system (so `dir/link-to-..` means the link's own parent, as the
+    /// shell would), its last component kept as given.
+    static func commandLinePath(_ given: String, currentDirectory: String) -> String {
+        let expanded = (given as NSString).expandingTildeInPath
+        let absolute = expanded.hasPrefix("/") ? expanded : currentDirectory + "/" + expanded
+        let trimmed = absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
+        let last = (trimmed as NSString).lastPathComponent
+        if last == "." || last == ".." || trimmed == "/" { return realPath(trimmed) ?? trimmed }
+        let parent = (trimmed as NSString).deletingLastPathComponent
+        guard let resolved = realPath(parent) else { return trimmed }
+        return (resolved == "/" ? "" : resolved) + "/" + last
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Reads a Ground Truth input manifest: one JSON object per line with a
     /// "source-ref". Local paths may be relative to the manifest's folder;
     /// `file://` URIs are read; other schemes (s3://) are recorded as failures at
-    /// import time. A malformed line stops the whole import before anything is written.
+    /// import time. A malformed line stops the whole import before anything is
+    /// written. CRLF endings and a UTF-8 byte-order mark are accepted.
     public static func manifest(_ manifestPath: String, currentDirectory: String = FileManager.default.currentDirectoryPath) throws -> [ImportCandidate] {
         let absolute = absolutePath(manifestPath, relativeTo: currentDirectory)
-        guard let data = FileManager.default.contents(atPath: absolute) else {
-            throw LWError.unreadableInput(path: manifestPath, reason: "cannot read the manifest; check the path")
-        }
         let base = (absolute as NSString).deletingLastPathComponent
+        let example = "{\"source-ref\": \"images/a.jpg\"}"
         var candidates: [ImportCandidate] = []
-        var lineNumber = 0
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (number, line) in try InputFile.lines(absolute, what: "manifest") {
+            let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                throw LWError.badInputLine(file: manifestPath, line: lineNumber, reason: "not a JSON object; each line must be like {\"source-ref\": \"images/a.jpg\"}")
-            }
+            let object = try JSONLine.object(text, file: manifestPath, line: number, example: example)
             guard let ref = object["source-ref"] as? String, !ref.isEmpty else {
-                throw LWError.badInputLine(file: manifestPath, line: lineNumber, reason: "no \"source-ref\" string; each line must be like {\"source-ref\": \"images/a.jpg\"}")
+                throw LWError.badInputLine(file: Text.abbreviated(manifestPath), line: number, reason: "no \"source-ref\" string; each line must be like \(example)")
             }
             candidates.append(ImportCandidate(source: ref, path: localPath(ref, base: base), manifestFields: JSON.text(object)))
         }

@@ -69,8 +69,9 @@ public struct ImportImages {
 
     /// Reads, hashes and (when new) validates one file. Runs on any thread.
     static func examine(_ candidate: ImportCandidate, known: Set<String>) -> Examined {
+        if let failure = candidate.failure { return .failure(failure) }
         if candidate.path.isEmpty {
-            return .failure("cannot read source-ref '\(candidate.source)': lw reads local paths and file:// URIs; download the objects and point source-ref at the local files")
+            return .failure("cannot read source-ref '\(Text.abbreviated(candidate.source))': lw reads local paths and file:// URIs; download the objects and point source-ref at the local files")
         }
         let contents: [UInt8]
         do {
@@ -160,20 +161,23 @@ public struct ImportImages {
     }
 }
 
-/// Reads a whole file with one open/fstat/read sequence.
+/// Reads a whole file with one open/fstat/read sequence. Anything but a
+/// regular file is refused before a read could block (a FIFO, a device).
 enum FileReader {
-    static func readAll(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            let reason = errno == ENOENT ? "file not found" : String(cString: strerror(errno))
-            throw ImageDecodeError("cannot read: \(reason)")
-        }
+    static func readAll(_ path: String, allowEmpty: Bool = false) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageDecodeError("cannot read: \(PathProblem.describe(errno: errno, path: path))") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ImageDecodeError("cannot read: \(String(cString: strerror(errno)))") }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw ImageDecodeError("is a folder, not a file") }
+        if let kind = PathProblem.notRegular(info.st_mode) {
+            throw ImageDecodeError(kind == "a folder" ? "is a folder, not a file" : "not a regular file (\(kind)); lw reads files only")
+        }
         let size = Int(info.st_size)
-        if size == 0 { throw ImageDecodeError("empty file (0 bytes)") }
+        if size == 0 {
+            if allowEmpty { return [] }
+            throw ImageDecodeError("empty file (0 bytes)")
+        }
         var failure: ImageDecodeError?
         // Uninitialised storage: the read fills it; zero-filling would cost a pass over every file.
         let buffer = [UInt8](unsafeUninitializedCapacity: size) { raw, count in
