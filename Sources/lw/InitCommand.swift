@@ -70,6 +70,9 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("convnet-steps"), help: SettingHelp.convnetSteps)
     var convnetSteps = JobSettings.defaults.convnetImageSteps
 
+    @Option(name: .customLong("max-megapixels"), help: SettingHelp.maxMegapixels)
+    var maxMegapixels = JobSettings.defaults.maxMegapixels
+
     @Option(name: .customLong("threshold-confidence"),
             help: SettingHelp.thresholdConfidence)
     var thresholdConfidence = JobSettings.defaults.thresholdConfidence
@@ -100,6 +103,7 @@ struct InitCommand: ParsableCommand {
             settings.objectCopies = try JobSettings.parseSwitch(objectCopies, option: "--object-copies")
             settings.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone")
             settings.convnetImageSteps = convnetSteps
+            settings.maxMegapixels = maxMegapixels
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

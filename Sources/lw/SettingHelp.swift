@@ -17,5 +17,6 @@ enum SettingHelp {
     static let thresholdConfidence: ArgumentHelp = "How sure lw must be that machine labels reach --target-accuracy: the one-sided confidence of the Wilson lower bound on validation that sets each threshold (0.975 is stricter: fewer machine labels)."
     static let backbone: ArgumentHelp = ArgumentHelp("lw train adds a pretrained image network (EfficientNet-Lite0, run once per image and cached) and a head that scores every part of the image: finds small objects anywhere, trains in seconds per round. Needs its weights (make weights); without them lw trains without it and says so.", valueName: "on|off")
     static let convnetSteps: ArgumentHelp = ArgumentHelp("With filters+convnet: the fewest image-steps a network trained from scratch gets (at least 100); fewer is faster and weaker.", valueName: "N")
+    static let maxMegapixels: ArgumentHelp = ArgumentHelp("The largest image lw import accepts, in megapixels, checked on the header before decoding (a decompression bomb is recorded as an import error).", valueName: "N")
     static let model: ArgumentHelp = ArgumentHelp("The built-in model: the learned-filter features (with the pretrained backbone's head when --backbone is on), or also two small convolutional networks trained on the pixels every round (~10x the training time).", valueName: "filters|filters+convnet")
 }

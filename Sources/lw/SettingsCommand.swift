@@ -64,6 +64,7 @@ struct SettingsCommand: ParsableCommand {
         @Option(name: .customLong("threshold-confidence"), help: SettingHelp.thresholdConfidence) var thresholdConfidence: Double?
         @Option(help: SettingHelp.backbone) var backbone: String?
         @Option(name: .customLong("convnet-steps"), help: SettingHelp.convnetSteps) var convnetSteps: Int?
+        @Option(name: .customLong("max-megapixels"), help: SettingHelp.maxMegapixels) var maxMegapixels: Int?
 
         func run() throws {
             try Console.reportingErrors {
@@ -84,6 +85,7 @@ struct SettingsCommand: ParsableCommand {
                     if let thresholdConfidence { s.thresholdConfidence = thresholdConfidence }
                     if let backbone { s.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone") }
                     if let convnetSteps { s.convnetImageSteps = convnetSteps }
+                    if let maxMegapixels { s.maxMegapixels = maxMegapixels }
                 }
                 if changed.isEmpty { Console.out("the job already has these settings; nothing changed"); return }
                 for line in changed { Console.out(line) }

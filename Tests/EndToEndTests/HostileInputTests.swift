@@ -87,6 +87,22 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image"), 2, "only tree/a and tree/a/b, each folder once")
     }
 
+    func testImagesOverTheJobsPixelLimitAreRecordedAndTheLimitIsASetting() throws {
+        try lw.makeImages("photos", count: 2, size: (200, 150))
+        XCTAssertEqual(try lw.run(["settings", "set", "--max-megapixels", "1"]).status, 0)
+        let big = try JPEGCodec.encode(SyntheticImages.render(.init(width: 1200, height: 900, withMark: false, seed: 4)))
+        write("photos/big.jpg", big)
+        let result = try lw.run(["import", "photos"])
+        XCTAssertEqual(result.status, 2)
+        let recorded = try reasons()
+        XCTAssertTrue(recorded["big.jpg"]?.hasPrefix("too large: 1200×900 pixels (1 megapixels) is over this job's limit of 1") ?? false, "\(recorded)")
+        XCTAssertEqual(try lw.run(["settings", "set", "--max-megapixels", "2"]).status, 0)
+        XCTAssertEqual(try lw.run(["import", "photos"]).status, 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image"), 3)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM import_error"), 0, "the error is resolved")
+        XCTAssertEqual(try lw.run(["settings", "set", "--max-megapixels", "0"]).status, 1)
+    }
+
     func testManifestsWithCRLFAndAByteOrderMarkAreRead() throws {
         try lw.makeImages("images", count: 2)
         let text = "\u{FEFF}{\"source-ref\": \"images/img0000.jpg\"}\r\n{\"source-ref\": \"images/img0001.jpg\"}\r\n"

@@ -8,22 +8,32 @@ public struct ImageProbe: Sendable, Equatable {
 
     /// Validates `bytes` as an image with the cheapest real decode: TurboJPEG at
     /// 1/8 scale for JPEG (every entropy-coded byte is still read, so truncation
-    /// and corruption show), a full decode for PNG.
-    public static func probe(_ bytes: UnsafeRawBufferPointer) throws -> ImageProbe {
+    /// and corruption show), a full decode for PNG. An image of more than
+    /// `maxPixels` is refused on its header, before anything is decoded.
+    public static func probe(_ bytes: UnsafeRawBufferPointer, maxPixels: Int = 100_000_000) throws -> ImageProbe {
         if bytes.isEmpty { throw ImageDecodeError("empty file (0 bytes)") }
         guard let format = ImageFormat.sniff(bytes) else {
             throw ImageDecodeError("not an image (unrecognised content; lw reads JPEG and PNG)")
         }
         switch format {
         case .jpeg:
+            let header = try JPEGCodec.header(bytes)
+            try checkSize(width: header.width, height: header.height, maxPixels: maxPixels)
             let decoded = try JPEGCodec.decodeWithSize(bytes, minSide: 1)
             return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height)
         case .png:
-            let size = try PNGValidator.validate(bytes)
+            let size = try PNGValidator.validate(bytes) { try checkSize(width: $0, height: $1, maxPixels: maxPixels) }
             return ImageProbe(format: .png, width: size.width, height: size.height)
         default:
             throw ImageDecodeError("unsupported format \(format.rawValue.uppercased()) (lw reads JPEG and PNG; convert it, e.g. `convert in.\(format.rawValue) out.png`)")
         }
+    }
+
+    /// Refuses an image larger than the job allows (a decompression bomb).
+    static func checkSize(width: Int, height: Int, maxPixels: Int) throws {
+        guard width * height > maxPixels else { return }
+        let megapixels = (Double(width) * Double(height) / 1e6).rounded()
+        throw ImageDecodeError("too large: \(width)×\(height) pixels (\(Int(megapixels)) megapixels) is over this job's limit of \(maxPixels / 1_000_000); raise it with `lw settings set --max-megapixels N` if the image is real")
     }
 
     /// Decodes any supported image to RGB, scaled down cheaply where the format allows.

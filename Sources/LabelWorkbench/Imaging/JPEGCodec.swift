@@ -26,18 +26,24 @@ public enum JPEGCodec {
         let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
         let channels = isCMYK ? 4 : 3
         var raw = [UInt8](repeating: 0, count: width * height * channels)
-        let status = raw.withUnsafeMutableBufferPointer { out in
-            tjDecompress2(handle, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(bytes.count),
-                          out.baseAddress, Int32(width), 0, Int32(height),
-                          Int32(isCMYK ? TJPF_CMYK.rawValue : TJPF_RGB.rawValue), TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE)
+        // Every libjpeg warning is fatal (corrupt entropy-coded data decodes to
+        // grey blocks otherwise). A file whose only fault is a missing EOI
+        // marker is read with the marker added: all its pixels are there.
+        let endsWithEOI = bytes.count >= 2 && bytes[bytes.count - 2] == 0xFF && bytes[bytes.count - 1] == 0xD9
+        let source = endsWithEOI ? [] : Array(bytes) + [0xFF, 0xD9]
+        let status = raw.withUnsafeMutableBufferPointer { out -> Int32 in
+            let output = out.baseAddress
+            func decode(_ input: UnsafeRawBufferPointer) -> Int32 {
+                tjDecompress2(handle, input.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt(input.count),
+                              output, Int32(width), 0, Int32(height),
+                              Int32(isCMYK ? TJPF_CMYK.rawValue : TJPF_RGB.rawValue), TJFLAG_FASTDCT | TJFLAG_FASTUPSAMPLE | TJFLAG_STOPONWARNING)
+            }
+            return endsWithEOI ? decode(bytes) : source.withUnsafeBytes { decode($0) }
         }
         if status != 0 {
             let message = String(cString: tjGetErrorStr2(handle))
-            // Warnings such as "extraneous bytes before marker" leave a good image;
-            // a premature end means the file was cut short.
-            if tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) || message.contains("Premature end") {
-                throw ImageDecodeError(message.contains("Premature end") ? "truncated JPEG (\(message))" : "corrupt JPEG (\(message))")
-            }
+            let truncated = message.contains("Premature end") || (!endsWithEOI && message.contains("premature end"))
+            throw ImageDecodeError(truncated ? "truncated JPEG (\(message))" : "corrupt JPEG (\(message))")
         }
         if !isCMYK { return (RGBImage(width: width, height: height, pixels: raw), size.width, size.height) }
         // Adobe CMYK JPEGs store inverted ink values; TurboJPEG hands them back as stored.

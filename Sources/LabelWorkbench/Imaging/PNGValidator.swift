@@ -7,7 +7,9 @@ import CZlib
 /// unfiltering arithmetic, which cannot fail — about a third of libpng's time.
 /// Import uses it; pixels come from `PNGCodec.decode`.
 public enum PNGValidator {
-    public static func validate(_ bytes: UnsafeRawBufferPointer) throws -> (width: Int, height: Int) {
+    /// `checkHeader` sees the header's width and height before anything is inflated.
+    public static func validate(_ bytes: UnsafeRawBufferPointer,
+                                checkHeader: (Int, Int) throws -> Void = { _, _ in }) throws -> (width: Int, height: Int) {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         guard bytes.count >= 8, zip(bytes.prefix(8), signature).allSatisfy({ $0 == $1 }) else {
             throw ImageDecodeError("corrupt PNG (bad signature)")
@@ -34,6 +36,7 @@ public enum PNGValidator {
             case "IHDR":
                 guard header == nil, length == 13 else { throw ImageDecodeError("corrupt PNG (bad IHDR)") }
                 header = try Header(data)
+                try checkHeader(header!.width, header!.height)
                 inflater = try IDATInflater(header!)
             case "PLTE":
                 sawPalette = true

@@ -42,10 +42,11 @@ public struct ImportImages {
         var summary = ImportSummary(runId: context.runId)
         summary.files = candidates.count
         var known = try store.pool.read { db in Set(try String.fetchAll(db, sql: "SELECT sha256 FROM image")) }
+        let maxPixels = try store.pool.read { try JobSettings.load($0).maxMegapixels } * 1_000_000
         progress?.start("import", total: candidates.count)
         do {
             let snapshot = known
-            try pipelined(candidates, batchSize: batchSize, transform: { Self.examine($0, known: snapshot) }) { batch, examined in
+            try pipelined(candidates, batchSize: batchSize, transform: { Self.examine($0, known: snapshot, maxPixels: maxPixels) }) { batch, examined in
                 try store.pool.write { db in
                     try write(batch: Array(batch), examined: examined, known: &known, summary: &summary, db: db)
                 }
@@ -68,7 +69,7 @@ public struct ImportImages {
     }
 
     /// Reads, hashes and (when new) validates one file. Runs on any thread.
-    static func examine(_ candidate: ImportCandidate, known: Set<String>) -> Examined {
+    static func examine(_ candidate: ImportCandidate, known: Set<String>, maxPixels: Int) -> Examined {
         if let failure = candidate.failure { return .failure(failure) }
         if candidate.path.isEmpty {
             return .failure("cannot read source-ref '\(Text.abbreviated(candidate.source))': lw reads local paths and file:// URIs; download the objects and point source-ref at the local files")
@@ -85,7 +86,7 @@ public struct ImportImages {
             let sha = ContentHash.sha256Hex(bytes)
             if known.contains(sha) { return .known(sha256: sha) }
             do {
-                return .image(sha256: sha, bytes: bytes.count, probe: try ImageProbe.probe(bytes))
+                return .image(sha256: sha, bytes: bytes.count, probe: try ImageProbe.probe(bytes, maxPixels: maxPixels))
             } catch let error as ImageDecodeError {
                 return .failure(error.reason)
             } catch {

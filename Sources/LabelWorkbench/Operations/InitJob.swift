@@ -37,6 +37,8 @@ public struct JobSettings: Sendable, Equatable {
     public var convnetImageSteps = ConvNetTraining.Settings.minimumImageSteps
     /// How sure the bound behind a threshold is (one-sided; 0.95 → z 1.645).
     public var thresholdConfidence = ThresholdSearch.defaultConfidence
+    /// The largest image `lw import` accepts, checked on its header before decoding.
+    public var maxMegapixels = 100
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -91,6 +93,9 @@ public struct JobSettings: Sendable, Equatable {
         if !BuiltinModel.kinds.contains(model) {
             throw LWError.invalidArgument("--model '\(model)' is not a built-in model: use \(BuiltinModel.kinds.joined(separator: " or "))")
         }
+        if maxMegapixels < 1 || maxMegapixels > 10_000 {
+            throw LWError.invalidArgument("--max-megapixels \(maxMegapixels) is out of range: use 1 to 10000 (default 100)")
+        }
         if convnetImageSteps < 100 {
             throw LWError.invalidArgument("--convnet-steps \(convnetImageSteps) is too few for a network to learn anything: use at least 100 (default 19200)")
         }
@@ -135,7 +140,7 @@ public enum InitJob {
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
-                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "convnet_image_steps": settings.convnetImageSteps, "threshold_confidence": settings.thresholdConfidence,
+                "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "convnet_image_steps": settings.convnetImageSteps, "max_megapixels": settings.maxMegapixels, "threshold_confidence": settings.thresholdConfidence,
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)

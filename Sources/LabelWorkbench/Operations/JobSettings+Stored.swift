@@ -7,7 +7,8 @@ extension JobSettings {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT name, workers_per_image, target_accuracy, max_workers_per_image, extra_vote_below_confidence,
                    validation_extra_vote_below, validation_max_workers_per_image, random_share, feature_banks,
-                   max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence, backbone, convnet_image_steps FROM job
+                   max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence, backbone, convnet_image_steps,
+                   max_megapixels FROM job
             """) else { throw LWError.invalidArgument("the database has no job: run `lw init --labels a,b` first") }
         var settings = JobSettings(name: row["name"], labels: try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"),
                                    workersPerImage: row["workers_per_image"], targetAccuracy: row["target_accuracy"])
@@ -26,6 +27,7 @@ extension JobSettings {
         settings.backbone = row["backbone"]
         settings.convnetImageSteps = row["convnet_image_steps"]
         settings.thresholdConfidence = row["threshold_confidence"]
+        settings.maxMegapixels = row["max_megapixels"]
         return settings
     }
 
@@ -36,10 +38,10 @@ extension JobSettings {
             UPDATE job SET workers_per_image = ?, target_accuracy = ?, max_workers_per_image = ?, extra_vote_below_confidence = ?,
                            validation_extra_vote_below = ?, validation_max_workers_per_image = ?, random_share = ?, feature_banks = ?,
                            max_human_labels = ?, max_human_percent = ?, model = ?, convnet_side = ?, self_training = ?,
-                           object_copies = ?, threshold_confidence = ?, backbone = ?, convnet_image_steps = ?
+                           object_copies = ?, threshold_confidence = ?, backbone = ?, convnet_image_steps = ?, max_megapixels = ?
             """, arguments: [workersPerImage, targetAccuracy, maxWorkersPerImage, extraVoteBelowConfidence, validationExtraVoteBelow,
                              validationMaxWorkersPerImage, randomShare, featureBanks, maxHumanLabels, maxHumanPercent, model,
-                             convnetSide, selfTraining, objectCopies, thresholdConfidence, backbone, convnetImageSteps])
+                             convnetSide, selfTraining, objectCopies, thresholdConfidence, backbone, convnetImageSteps, maxMegapixels])
     }
 
     /// Every setting as its `lw init` option and value text ("none" for no budget,
@@ -73,6 +75,7 @@ extension JobSettings {
             ("--threshold-confidence", text(thresholdConfidence)),
             ("--backbone", text(backbone)),
             ("--convnet-steps", text(convnetImageSteps)),
+            ("--max-megapixels", text(maxMegapixels)),
         ]
     }
 }

@@ -127,7 +127,7 @@ CREATE TABLE job (
     CHECK (model IN ('filters', 'filters+convnet')), convnet_side INTEGER NOT NULL DEFAULT 256
     CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0), validation_max_workers_per_image INTEGER NOT NULL DEFAULT 7
     CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50), self_training INTEGER NOT NULL DEFAULT 1 CHECK (self_training IN (0, 1)), threshold_confidence REAL NOT NULL DEFAULT 0.95
-    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)), convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100));
+    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)), convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100), max_megapixels INTEGER NOT NULL DEFAULT 100 CHECK (max_megapixels >= 1));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
