@@ -21,7 +21,7 @@ final class HostileImageTests: XCTestCase {
     func testEveryLibjpegWarningRejectsTheFile() throws {
         let jpeg = try JPEGCodec.encode(picture)
         // Stray bytes before the end marker: "extraneous bytes before marker".
-        let extraneous = Array(jpeg.dropLast(2)) + [0x12, 0x34, 0x56, 0xFF, 0xD9]
+        let extraneous = Array(jpeg.dropLast(2)) + [UInt8](repeating: 0x55, count: 100) + [0xFF, 0xD9]
         XCTAssertTrue(reason(extraneous).hasPrefix("corrupt JPEG ("), reason(extraneous))
         // Cut in the middle of the scan but closed with an end marker: "premature end of data segment".
         let cut = Array(jpeg.prefix(jpeg.count / 2)) + [0xFF, 0xD9]
