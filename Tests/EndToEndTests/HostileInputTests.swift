@@ -145,6 +145,55 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT max(length(source)) FROM import_error"), 200_009, "stored whole")
     }
 
+    // MARK: CSV files of votes and answers
+
+    private func votes(_ name: String, _ bytes: [UInt8], extra: [String] = []) throws -> LWRunner.Result {
+        write(name, bytes)
+        return try lw.run(["votes", "import", name] + extra)
+    }
+
+    func testVotesCSVsWithABOMSpacesAndDuplicatesAreRead() throws {
+        try lw.makeImages("images", count: 3)
+        XCTAssertEqual(try lw.run(["import", "images"]).status, 0)
+        let text = "\u{FEFF}worker,source,label\r\n ann , img0000.jpg , logo \r\nann,img0000.jpg,logo\r\n\"bob\",\"img0001.jpg\",no_logo\r\n"
+        let result = try votes("votes.csv", Array(text.utf8))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 2, "spaces trimmed, the exact duplicate once")
+    }
+
+    func testBadCSVFilesAreRefusedByTheirTrueLineAndChangeNothing() throws {
+        try lw.makeImages("images", count: 3)
+        XCTAssertEqual(try lw.run(["import", "images"]).status, 0)
+        let before = try lw.contentDigest()
+        let header = "worker,source,label\n"
+        let cases: [(String, [UInt8], String)] = [
+            ("empty.csv", [], "empty.csv:1: empty file"),
+            ("blank.csv", Array(" \n\n".utf8), "blank.csv:1: empty file"),
+            ("utf16.csv", [0xFF, 0xFE] + Array("w".utf8) + [0], "the file is UTF-16"),
+            ("nul.csv", Array(header.utf8) + Array("ann,img0000.jpg,lo".utf8) + [0] + Array("go\n".utf8), "nul.csv:2: holds a NUL byte"),
+            ("ragged.csv", Array((header + "ann,img0000.jpg,logo\nann,img0001.jpg,logo,extra\n").utf8), "ragged.csv:3: 4 fields, but the header has 3"),
+            ("quote.csv", Array((header + "ann,\"img0000.jpg\nx\",logo\nann,img0001.jpg,logo\nbob,\"img0002.jpg,logo\nbob,img0000.jpg,logo\n").utf8),
+             "quote.csv:5: CSV syntax error: the quoted field opened here is never closed"),
+            ("latin1.csv", Array((header + "ann,caf").utf8) + [0xE9] + Array(".jpg,logo\n".utf8), "latin1.csv:2: not valid UTF-8"),
+        ]
+        for (name, bytes, message) in cases {
+            let result = try votes(name, bytes)
+            XCTAssertEqual(result.status, 1, name)
+            XCTAssertTrue(result.stderr.contains(message), "\(name): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertFalse(result.stderr.contains("\u{0}"), "a NUL is never echoed")
+        }
+        // Two different labels from one worker for one image: both rows refused, with or without --skip-invalid.
+        let conflict = Array((header + "ann,img0000.jpg,logo\nann,img0000.jpg,no_logo\n").utf8)
+        let strict = try votes("conflict.csv", conflict)
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stderr.contains("conflict.csv:2: ann votes 'logo' for img0000.jpg here and 'no_logo' on line 3"), strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("conflict.csv:3: ann votes 'logo' for img0000.jpg on line 2 and 'no_logo' here"), strict.stderr)
+        XCTAssertEqual(try lw.contentDigest(), before)
+        XCTAssertEqual(try votes("conflict.csv", conflict, extra: ["--skip-invalid"]).status, 2)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 0, "neither of the two conflicting votes")
+    }
+
     // MARK: Ground Truth output manifests
 
     private func outputLine(_ ref: String, index: Any? = 0, metadata: [String: Any?]) -> String {

@@ -117,17 +117,19 @@ final class WorkforceTests: XCTestCase {
             (ids[3], "banana"),        // unknown label
             (ids[0], "no_logo"),       // already answered differently
             (ids[1], "logo"),          // expired
-            (ids[4], "logo"), (ids[4], "logo"),  // duplicate row
+            (ids[4], "logo"), (ids[4], "no_logo"),  // two different answers: both rejected
             ("abc", "logo"),           // not a number
         ])
         XCTAssertEqual(bad.status, 1)
         for (line, text) in [(3, "unknown assignment 99999"), (4, "unknown label 'banana'"), (5, "already answered 'logo'"),
-                             (6, "expired"), (8, "answered twice (first on line 7)"), (9, "not a number")] {
+                             (6, "expired"), (7, "answered 'logo' here and 'no_logo' on line 8"),
+                             (8, "answered 'logo' on line 7 and 'no_logo' here"), (9, "not a number")] {
             XCTAssertTrue(bad.stderr.contains(":\(line): ") && bad.stderr.contains(text), "line \(line) '\(text)' in:\n\(bad.stderr)")
         }
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 1, "nothing of the bad file went in")
-        // --skip-invalid: the valid rows go in, exit 2.
-        let partial = try answer([(ids[2], "logo"), ("99999", "logo")], extra: ["--skip-invalid"])
+        // --skip-invalid: the valid rows go in (an exact duplicate once), conflicting ones never; exit 2.
+        let partial = try answer([(ids[2], "logo"), ("99999", "logo"), (ids[2], "logo"), (ids[4], "logo"), (ids[4], "no_logo")],
+                                 extra: ["--skip-invalid"])
         XCTAssertEqual(partial.status, 2)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 2)
         // Rerunning an applied file is a no-op.

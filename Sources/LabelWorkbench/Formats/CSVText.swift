@@ -12,34 +12,76 @@ public enum CSVText {
         public var fields: [String: String]
     }
 
-    /// Reads a file with a header row. Throws a one-line error naming the file
-    /// for unreadable files and malformed CSV.
+    /// Reads a file with a header row: UTF-8 (a byte-order mark accepted),
+    /// fields trimmed of surrounding spaces (lw's one whitespace policy for
+    /// every CSV it reads). Throws a one-line error naming the file and the
+    /// true line for unreadable files, an empty file, an unclosed quote and a
+    /// row with more fields than the header.
     public static func read(_ path: String) throws -> (header: [String], records: [Record]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LWError.unreadableInput(path: path, reason: "cannot read the file; check the path")
+        let text = try InputFile.text(path)
+        let file = Text.abbreviated(path)
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw LWError.badInputLine(file: file, line: 1, reason: "empty file: expected a header row and one row per answer")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        if let line = unclosedQuoteLine(text) {
+            throw LWError.badInputLine(file: file, line: line, reason: "CSV syntax error: the quoted field opened here is never closed")
+        }
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
         } catch {
-            throw LWError.badInputLine(file: path, line: 1, reason: "not readable as CSV (\(error))")
+            throw LWError.badInputLine(file: file, line: 1, reason: "not readable as CSV (\(error))")
         }
         let header = (reader.headerRow ?? []).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var records: [Record] = []
-        var line = 1
+        var line = 1 + (reader.headerRow ?? []).reduce(0) { $0 + $1.filter { $0 == "\n" }.count }
         while let row = reader.next() {
-            line += 1 + row.reduce(0) { $0 + $1.filter { $0 == "\n" }.count }
+            line += 1
+            let start = line
+            line += row.reduce(0) { $0 + $1.filter { $0 == "\n" }.count }
             if row.allSatisfy({ $0.isEmpty }) { continue }
+            if row.count > header.count {
+                throw LWError.badInputLine(file: file, line: start, reason: "\(row.count) fields, but the header has \(header.count); quote a field that holds a comma")
+            }
             var fields: [String: String] = [:]
             for (i, name) in header.enumerated() where i < row.count { fields[name] = row[i] }
-            fields["\u{0}count"] = String(row.count)
-            records.append(Record(line: line, fields: fields))
+            records.append(Record(line: start, fields: fields))
         }
         if let error = reader.error {
-            throw LWError.badInputLine(file: path, line: line + 1, reason: "malformed CSV (\(error)); check quoting")
+            throw LWError.badInputLine(file: file, line: line + 1, reason: "CSV syntax error (\(error)); check quoting")
         }
         return (header, records)
+    }
+
+    /// The line of a quote that opens a field and is never closed (RFC 4180:
+    /// a quote opens a field only at its start; "" inside is an escaped quote).
+    static func unclosedQuoteLine(_ text: String) -> Int? {
+        var line = 1, openedAt: Int?, atFieldStart = true
+        var iterator = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = nil
+        while let c = pending ?? iterator.next() {
+            pending = nil
+            if openedAt != nil {
+                if c == "\"" {
+                    let next = iterator.next()
+                    if next == "\"" { continue }  // an escaped quote
+                    openedAt = nil
+                    pending = next
+                    atFieldStart = false
+                    continue
+                }
+                if c == "\n" { line += 1 }
+                continue
+            }
+            switch c {
+            case "\"" where atFieldStart: openedAt = line
+            case ",": atFieldStart = true
+            case "\n": line += 1; atFieldStart = true
+            case " ", "\t", "\r": break
+            default: atFieldStart = false
+            }
+        }
+        return openedAt
     }
 
     /// One CSV line (with "\n"), quoting fields that need it.

@@ -51,7 +51,10 @@ public enum ImportVotes {
                 existing["\(r[0] as Int64)|\(r[1] as Int64)"] = r[2]
             }
             var planned: [(image: Int64, worker: String, label: Int64)] = []
-            var firstLine: [String: Int] = [:]
+            // Each worker's first row for an image: the same vote again counts
+            // once; two different labels reject both rows.
+            var firstRow: [String: (line: Int, label: String)] = [:]
+            var conflicting = Set<String>()
             for row in rows {
                 func bad(_ reason: String) { summary.invalid.append(.init(line: row.line, reason: reason)) }
                 guard let labelId = labels[row.label] else { bad("unknown label '\(row.label)' (labels: \(labelList))"); continue }
@@ -63,14 +66,23 @@ public enum ImportVotes {
                 case .ambiguous(let n): bad("source '\(row.source)' matches \(n) images by file name; give the full path"); continue
                 }
                 let key = "\(image)|\(row.worker)"
-                if let first = firstLine[key] { bad("\(row.worker) votes twice for \(row.source) (first on line \(first))"); continue }
-                firstLine[key] = row.line
+                if let first = firstRow[key] {
+                    if first.label == row.label { summary.alreadyRecorded += 1; continue }
+                    bad("\(row.worker) votes '\(first.label)' for \(row.source) on line \(first.line) and '\(row.label)' here; keep one")
+                    if conflicting.insert(key).inserted {
+                        summary.invalid.append(.init(line: first.line, reason: "\(row.worker) votes '\(first.label)' for \(row.source) here and '\(row.label)' on line \(row.line); keep one"))
+                    }
+                    continue
+                }
+                firstRow[key] = (row.line, row.label)
                 if let workerId = workers[row.worker], let previous = existing["\(image)|\(workerId)"] {
                     if previous == labelId { summary.alreadyRecorded += 1 } else { bad("\(row.worker) already voted another label for \(row.source)") }
                     continue
                 }
                 planned.append((image, row.worker, labelId))
             }
+            planned.removeAll { conflicting.contains("\($0.image)|\($0.worker)") }
+            summary.invalid.sort { $0.line < $1.line }
             if (!summary.invalid.isEmpty && !skipInvalid) || planned.isEmpty { return summary }
             try context.begin(db)
             for vote in planned {
@@ -97,20 +109,21 @@ public enum ImportVotes {
 /// Finds an image by its source as stored, else by file name when that is unique.
 struct SourceResolver {
     enum Match { case found(Int64), missing, ambiguous(Int) }
-    private var bySource: [String: Int64] = [:]
-    private var byName: [String: [Int64]] = [:]
+    // Keyed by bytes: Swift's String equality would make NFC and NFD twins one image.
+    private var bySource: [[UInt8]: Int64] = [:]
+    private var byName: [[UInt8]: [Int64]] = [:]
 
     init(_ db: Database) throws {
         for row in try Row.fetchAll(db, sql: "SELECT id, source FROM image") {
             let id: Int64 = row[0], source: String = row[1]
-            bySource[source] = bySource[source] ?? id
-            byName[(source as NSString).lastPathComponent, default: []].append(id)
+            bySource[Array(source.utf8)] = bySource[Array(source.utf8)] ?? id
+            byName[Array((source as NSString).lastPathComponent.utf8), default: []].append(id)
         }
     }
 
     func resolve(_ source: String) -> Match {
-        if let id = bySource[source] { return .found(id) }
-        let matches = byName[(source as NSString).lastPathComponent] ?? []
+        if let id = bySource[Array(source.utf8)] { return .found(id) }
+        let matches = byName[Array((source as NSString).lastPathComponent.utf8)] ?? []
         if matches.count == 1 { return .found(matches[0]) }
         return matches.isEmpty ? .missing : .ambiguous(matches.count)
     }

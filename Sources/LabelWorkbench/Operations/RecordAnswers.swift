@@ -71,7 +71,10 @@ public enum RecordAnswers {
         let labelList = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index").joined(separator: ", ")
         var valid: [Planned] = [], invalid: [Invalid] = []
         var noOps = 0
-        var firstLine: [Int64: Int] = [:]
+        // Each assignment's first row: the same answer again counts once; two
+        // different answers reject both rows.
+        var firstRow: [Int64: (line: Int, label: String)] = [:]
+        var conflicting = Set<Int64>()
         for row in rows {
             func bad(_ reason: String) { invalid.append(Invalid(line: row.line, reason: reason)) }
             guard let labelId = labels[row.label] else {
@@ -98,8 +101,15 @@ public enum RecordAnswers {
                     bad("worker '\(worker)' has no open assignment for \(source): run `lw assign` first"); continue
                 }
             }
-            if let first = firstLine[assignmentId] { bad("assignment \(assignmentId) is answered twice (first on line \(first))"); continue }
-            firstLine[assignmentId] = row.line
+            if let first = firstRow[assignmentId] {
+                if first.label == row.label { noOps += 1; continue }
+                bad("assignment \(assignmentId) is answered '\(first.label)' on line \(first.line) and '\(row.label)' here; keep one")
+                if conflicting.insert(assignmentId).inserted {
+                    invalid.append(Invalid(line: first.line, reason: "assignment \(assignmentId) is answered '\(first.label)' here and '\(row.label)' on line \(row.line); keep one"))
+                }
+                continue
+            }
+            firstRow[assignmentId] = (row.line, row.label)
             guard let assignment = try GRDB.Row.fetchOne(db, sql: "SELECT status, expires_at FROM assignment WHERE id = ?", arguments: [assignmentId]) else {
                 bad("unknown assignment \(assignmentId)"); continue
             }
@@ -121,7 +131,8 @@ public enum RecordAnswers {
                 bad("assignment \(assignmentId) was \(status); it no longer takes answers")
             }
         }
-        return (valid, invalid, noOps)
+        valid.removeAll { conflicting.contains($0.assignment) }
+        return (valid, invalid.sorted { $0.line < $1.line }, noOps)
     }
 
     /// Inserts the vote and closes the assignment (caller's transaction).
