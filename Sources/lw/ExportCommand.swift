@@ -38,6 +38,7 @@ struct ExportCommand: ParsableCommand {
     @Flag(help: "Folder export: copies instead of hard links.") var copy = false
 
     func validate() throws {
+        if let out, out.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--out is empty: give a file (or, with --format folder, a folder) to write") }
         if format == .folder && out == nil { throw ValidationError("--format folder needs --out FOLDER") }
         if link && copy { throw ValidationError("choose --link or --copy") }
     }

@@ -13,6 +13,13 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "No progress bar and no summary on stderr.")
     var quiet = false
 
+    func validate() throws {
+        if let db, db.isEmpty { throw ValidationError("--db is empty: give the database file, e.g. --db lw.db") }
+        if let actor, actor.isEmpty || actor.unicodeScalars.contains(where: Text.isControl) {
+            throw ValidationError("--actor '\(Text.abbreviated(actor, limit: 60))' must be one line of visible text (a name for the audit trail)")
+        }
+    }
+
     var databasePath: String {
         db ?? ProcessInfo.processInfo.environment["LW_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "lw.db"
     }

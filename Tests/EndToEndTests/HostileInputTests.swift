@@ -145,6 +145,15 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT max(length(source)) FROM import_error"), 200_009, "stored whole")
     }
 
+    func testAFolderSplitThatDoesNotAddUpTo100IsRefused() throws {
+        for split in ["50/10/10", "80/10", "80/10/10/0", "a/b/c", "80/-10/30"] {
+            let result = try lw.run(["export", "--format", "folder", "--out", "dataset", "--split", split])
+            XCTAssertEqual(result.status, 1, split)
+            XCTAssertTrue(result.stderr.contains("--split '\(split)'"), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("dataset")), "nothing written")
+        }
+    }
+
     // MARK: CSV files of votes and answers
 
     private func votes(_ name: String, _ bytes: [UInt8], extra: [String] = []) throws -> LWRunner.Result {

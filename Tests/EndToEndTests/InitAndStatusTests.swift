@@ -44,7 +44,9 @@ final class InitAndStatusTests: XCTestCase {
                           ["--labels", "a,b", "--model", "resnet"], ["--labels", "a,b", "--convnet-side", "100"], ["--labels", "a,b", "--convnet-side", "0"],
                           ["--labels", "a,b", "--self-training", "no"], ["--labels", "a,b", "--object-copies", "no"], ["--labels", "a,b", "--threshold-confidence", "1"],
                           ["--labels", "a,b", "--threshold-confidence", "0.5"], ["--labels", "a,b", "--backbone", "no"],
-                          ["--labels", "a,b", "--convnet-steps", "10"]] {
+                          ["--labels", "a,b", "--convnet-steps", "10"], ["--labels", "a,b", "--max-megapixels", "0"],
+                          ["--labels", "logo\nno_logo,x"], ["--labels", "a\tb,c"], ["--labels", "a,b\u{202E}c"],
+                          ["--labels", "a,b", "--job-name", "two\rlines"]] {
             let result = try lw.run(["init"] + arguments)
             XCTAssertEqual(result.status, 1, "\(arguments)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
@@ -56,6 +58,11 @@ final class InitAndStatusTests: XCTestCase {
     func testUsageErrorsExit64() throws {
         XCTAssertEqual(try lw.run(["init"]).status, 64)
         XCTAssertEqual(try lw.run(["import"]).status, 64)
+        for arguments in [["export", "--out", ""], ["status", "--actor", "eve\nroot"], ["status", "--db", ""]] {
+            let result = try lw.run(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(arguments[1]), result.stderr)
+        }
     }
 
     func testStatusJSONHasTheContractKeys() throws {

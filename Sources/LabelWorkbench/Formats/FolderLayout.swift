@@ -23,9 +23,12 @@ public enum FolderLayout {
 
     /// Parses "80/10/10" into shares of train, val, test.
     public static func parseSplit(_ text: String) throws -> [Double] {
-        let parts = text.split(separator: "/").compactMap { Double($0) }
-        guard parts.count == 3, parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) > 0 else {
-            throw LWError.invalidArgument("--split '\(text)' is not understood: give three numbers like 80/10/10 (train/val/test)")
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).compactMap { Double($0) }
+        guard parts.count == 3, parts.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw LWError.invalidArgument("--split '\(Text.abbreviated(text, limit: 60))' is not understood: give three percentages like 80/10/10 (train/val/test)")
+        }
+        guard abs(parts.reduce(0, +) - 100) < 1e-9 else {
+            throw LWError.invalidArgument("--split '\(text)' adds up to \(parts.reduce(0, +).formatted()), not 100: give three percentages like 80/10/10 (train/val/test)")
         }
         let total = parts.reduce(0, +)
         return parts.map { $0 / total }

@@ -70,6 +70,11 @@ public struct JobSettings: Sendable, Equatable {
         for label in labels where label.trimmingCharacters(in: .whitespaces).isEmpty || label != label.trimmingCharacters(in: .whitespaces) {
             throw LWError.invalidArgument("label '\(label)' is empty or has surrounding spaces: pass --labels like logo,no_logo")
         }
+        for text in [name] + labels {
+            if let control = text.unicodeScalars.first(where: Text.isControl) {
+                throw LWError.invalidArgument("'\(Text.abbreviated(text, limit: 60))' holds a control character (U+\(String(format: "%04X", control.value))): job and label names are one line of visible text")
+            }
+        }
         var seen = Set<String>()
         for label in labels where !seen.insert(label).inserted {
             throw LWError.invalidArgument("label '\(label)' is listed twice in --labels")
