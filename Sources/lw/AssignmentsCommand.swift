@@ -24,7 +24,7 @@ struct AssignmentsCommand: ParsableCommand {
 
     func run() throws {
         try Console.reportingErrors {
-            let store = try global.openStore()
+            let store = try global.openReadOnlyStore()
             let out = BufferedOutput()
             if format == .csv {
                 out.write(CSVText.line(["assignment_id", "worker", "image_id", "source"] + (open ? [] : ["status", "reason", "created_at", "expires_at"])))

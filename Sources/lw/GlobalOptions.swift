@@ -34,6 +34,9 @@ struct GlobalOptions: ParsableArguments {
 
     func openStore() throws -> Store { try Store.openExisting(path: databasePath) }
 
+    /// For commands that only read: SQLITE_OPEN_READONLY.
+    func openReadOnlyStore() throws -> Store { try Store.openReadOnly(path: databasePath) }
+
     /// A progress bar on stderr, only when stderr is a terminal and not --quiet.
     func progressBar() -> ProgressReporter? {
         quiet || isatty(STDERR_FILENO) == 0 ? nil : TerminalProgressBar()

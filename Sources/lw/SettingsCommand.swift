@@ -19,7 +19,7 @@ struct SettingsCommand: ParsableCommand {
 
         func run() throws {
             try Console.reportingErrors {
-                let settings = try global.openStore().pool.read { try JobSettings.load($0) }
+                let settings = try global.openReadOnlyStore().pool.read { try JobSettings.load($0) }
                 if json {
                     Console.out(JSON.text(Dictionary(uniqueKeysWithValues: settings.options.map { (String($0.option.dropFirst(2)), $0.value) })))
                     return

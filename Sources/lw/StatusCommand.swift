@@ -19,7 +19,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try Console.reportingErrors {
-            let status = try JobStatus.read(try global.openStore())
+            let status = try JobStatus.read(try global.openReadOnlyStore())
             if json {
                 Console.out(JSON.text(status.jsonObject))
                 return

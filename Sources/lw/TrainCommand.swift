@@ -101,7 +101,7 @@ struct ModelsCommand: ParsableCommand {
 
         func run() throws {
             try Console.reportingErrors {
-                let rows = try ListModels.fetch(try global.openStore())
+                let rows = try ListModels.fetch(try global.openReadOnlyStore())
                 if rows.isEmpty { Console.out("no models yet: lw train"); return }
                 func f(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
                 Console.out(Table.render([["model", "kind", "algorithm", "trained on", "validation", "accuracy", "AUC", "threshold", "machine labels", "created"]] + rows.map {

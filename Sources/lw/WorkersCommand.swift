@@ -54,7 +54,7 @@ struct WorkersCommand: ParsableCommand {
 
         func run() throws {
             try Console.reportingErrors {
-                let rows = try ManageWorkers.list(try global.openStore())
+                let rows = try ManageWorkers.list(try global.openReadOnlyStore())
                 if json {
                     for r in rows {
                         Console.out(JSON.text(["worker": r.name, "kind": r.kind, "active": r.active, "votes": r.votes,

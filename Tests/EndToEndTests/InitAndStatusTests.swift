@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 
 final class InitAndStatusTests: XCTestCase {
@@ -12,6 +13,34 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("lw init"), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: lw.database))
+    }
+
+    /// Read-only commands open the file read-only: an empty file, another
+    /// program's SQLite file and a job's database stay byte for byte the same.
+    func testReadOnlyCommandsNeverWriteTheFile() throws {
+        let other = lw.directory.appendingPathComponent("other.db").path
+        try GRDB.DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')") }
+        let empty = lw.directory.appendingPathComponent("empty.db").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
+        for file in [other, empty] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: file))
+            for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"]] {
+                let result = try lw.run(command + ["--db", file])
+                XCTAssertEqual(result.status, 1, "\(command) on \(file)")
+                XCTAssertTrue(result.stderr.contains("no lw job"), result.stderr)
+            }
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), before, "\(file) unchanged")
+        }
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]).status, 0)
+        XCTAssertEqual(try lw.run(["status"]).status, 0)  // WAL checkpointed by the writer's close
+        let before = try Data(contentsOf: URL(fileURLWithPath: lw.database))
+        let wal = lw.database + "-wal"
+        let walBefore = FileManager.default.contents(atPath: wal)
+        for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"]] {
+            XCTAssertEqual(try lw.run(command).status, 0, "\(command)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: lw.database)), before)
+        XCTAssertEqual(FileManager.default.contents(atPath: wal), walBefore)
     }
 
     func testInitIsIdempotentAndRefusesOtherSettings() throws {

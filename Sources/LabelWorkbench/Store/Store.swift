@@ -8,35 +8,69 @@ public final class Store: Sendable {
     public let path: String
     public let pool: DatabasePool
 
-    /// Opens a database that `lw init` created. Never creates a file.
+    /// Opens a database that `lw init` created, for a command that writes.
+    /// Never creates a file, and never writes a schema into a file that holds
+    /// no lw job (it is checked read-only first).
     public static func openExisting(path: String) throws -> Store {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw LWError.notInitialized(database: path)
+        try checkHasJob(path)
+        return try Store(path: path)
+    }
+
+    /// Opens a database that `lw init` created, read-only (SQLITE_OPEN_READONLY):
+    /// for commands that only read, so they work on a read-only file and never
+    /// change one. A database from an older lw is upgraded first when it can be
+    /// written (its schema, not its data).
+    public static func openReadOnly(path: String) throws -> Store {
+        try checkHasJob(path)
+        let current = try withReadOnlyQueue(path) { try migrator.hasCompletedMigrations($0) }
+        if !current {
+            guard access(path, W_OK) == 0 else {
+                throw LWError.unreadableInput(path: path, reason: "written by an older lw and read-only: make it writable once so lw can upgrade its schema")
+            }
+            _ = try Store(path: path)
         }
-        let store = try Store(path: path)
-        let hasJob = try store.pool.read { db in
+        return try Store(path: path, readOnly: true)
+    }
+
+    /// Throws `notInitialized` unless `path` is an SQLite file with one job,
+    /// looking through a read-only connection.
+    static func checkHasJob(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw LWError.notInitialized(database: path) }
+        let hasJob = try withReadOnlyQueue(path) { db in
             try db.tableExists("job") && (try Int.fetchOne(db, sql: "SELECT count(*) FROM job") ?? 0) == 1
         }
         guard hasJob else { throw LWError.notInitialized(database: path) }
-        return store
     }
 
-    /// Opens or creates the file and brings its schema up to date.
-    public init(path: String) throws {
+    private static func withReadOnlyQueue<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(30)
+        do {
+            return try DatabaseQueue(path: path, configuration: config).read(body)
+        } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT, .SQLITE_CANTOPEN].contains(error.resultCode) {
+            throw LWError.unreadableInput(path: path, reason: "cannot open as an SQLite database (\(Self.describe(error))); check the path")
+        }
+    }
+
+    /// Opens or creates the file and brings its schema up to date; read-only
+    /// opens neither create nor migrate.
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(30)
         config.label = "lw"
+        config.readonly = readOnly
         // WAL with synchronous=NORMAL: every commit is atomic and consistent;
         // a power cut may lose the last commits, never corrupt the file.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        if !readOnly { config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch {
             throw LWError.unreadableInput(path: path, reason: "cannot open as an SQLite database (\(Self.describe(error))); check the path and its permissions")
         }
-        try Self.migrate(pool, path: path)
+        if !readOnly { try Self.migrate(pool, path: path) }
     }
 
     static func migrate(_ writer: some DatabaseWriter, path: String) throws {
