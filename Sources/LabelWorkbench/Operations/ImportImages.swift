@@ -107,7 +107,9 @@ public struct ImportImages {
             case .known(let sha):
                 try countKnown(sha: sha, candidate: candidate, summary: &summary, db: db)
             case .image(let sha, let bytes, let probe):
-                if known.contains(sha) {  // the same content twice in one batch
+                // The same content twice in one batch, or stored by another lw import meanwhile.
+                if try known.contains(sha) || Bool.fetchOne(db, sql: "SELECT 1 FROM image WHERE sha256 = ?", arguments: [sha]) ?? false {
+                    known.insert(sha)
                     try countKnown(sha: sha, candidate: candidate, summary: &summary, db: db)
                     continue
                 }

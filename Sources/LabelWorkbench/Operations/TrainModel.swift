@@ -159,7 +159,11 @@ public struct TrainModel {
         let trainingSize = usable.count, validationSize = items.count
         let lowestThreshold = thresholds.compactMap { $0 }.min()
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
-        let modelId: Int64 = try store.pool.write { db in
+        let inserted: Int64? = try store.pool.write { db in
+            // Another `lw train` may have stored this very model while this one computed.
+            if try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = 'builtin' AND labeled_set = ?", arguments: [setHash]) != nil {
+                return nil
+            }
             try db.execute(sql: """
                 INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
                                    class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
@@ -175,19 +179,30 @@ public struct TrainModel {
             ])
             return id
         }
+        guard let modelId = inserted else { return try existingModel(labeledSet: setHash)! }
         return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
                        threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)),
                        backboneMissing: settings.backbone && backbone == nil)
     }
 
-    /// The model already trained on this labeled set with these settings (`lw train` is idempotent).
+    /// The model already trained on this labeled set with these settings (`lw train` is
+    /// idempotent), with its per-label thresholds and the refusal its training recorded.
     private func existingModel(labeledSet: String) throws -> Summary? {
-        guard let existing = try store.pool.read({ db in
-            try Row.fetchOne(db, sql: "SELECT id, training_size, validation_size, threshold, metrics FROM model WHERE kind = 'builtin' AND labeled_set = ? ORDER BY id DESC LIMIT 1", arguments: [labeledSet])
-        }) else { return nil }
-        let metrics = (try? JSONSerialization.jsonObject(with: Data((existing["metrics"] as String).utf8)) as? [String: Double]) ?? [:]
-        return Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"], validationSize: existing["validation_size"],
-                       threshold: existing["threshold"], metrics: metrics, refusal: nil)
+        try store.pool.read { db in
+            guard let existing = try Row.fetchOne(db, sql: """
+                SELECT m.id, m.training_size, m.validation_size, m.threshold, m.metrics, m.class_thresholds, a.after AS trained
+                FROM model AS m LEFT JOIN audit_event AS a ON a.entity = 'model' AND a.entity_id = m.id AND a.action = 'model.train'
+                WHERE m.kind = 'builtin' AND m.labeled_set = ? ORDER BY m.id DESC LIMIT 1
+                """, arguments: [labeledSet]) else { return nil }
+            func object(_ column: String) -> [String: Any] {
+                ((try? JSONSerialization.jsonObject(with: Data(((existing[column] as String?) ?? "{}").utf8))) as? [String: Any]) ?? [:]
+            }
+            var summary = Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"],
+                                  validationSize: existing["validation_size"], threshold: existing["threshold"],
+                                  metrics: object("metrics").compactMapValues { ($0 as? NSNumber)?.doubleValue }, refusal: object("trained")["refusal"] as? String)
+            summary.classThresholds = object("class_thresholds").mapValues { ($0 as? NSNumber)?.doubleValue }
+            return summary
+        }
     }
 
     /// The filters' regression, cross-fitted: its L2 strength (the candidate with the lowest

@@ -80,7 +80,16 @@ public final class Store: Sendable {
         if let unknown = applied.subtracting(known).sorted().first {
             throw LWError.databaseNewerThanLW(database: path, migration: unknown)
         }
-        try migrator.migrate(writer)
+        // GRDB applies each migration in its own transaction; two lw processes
+        // opening a new file at once can both try one. The loser retries and
+        // finds it applied.
+        for attempt in 1... {
+            do {
+                return try migrator.migrate(writer)
+            } catch let error as DatabaseError where attempt < 8 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_CONSTRAINT) {
+                usleep(UInt32(50_000 * attempt))
+            }
+        }
     }
 
     /// The migrator: one GRDB migration per embedded `migrations/NNNN_*.sql` file.

@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+import LabelWorkbench
+
+/// Several lw processes on one database at once: no raw SQLite error, no
+/// lost or doubled row, the state a single run would leave.
+final class ConcurrencyTests: XCTestCase {
+    var lw: LWRunner!
+    override func setUpWithError() throws { lw = try LWRunner.make() }
+    override func tearDown() { lw.cleanUp() }
+
+    /// Starts the same command `count` times at once and waits for all.
+    private func together(_ arguments: [String], count: Int = 4) throws -> [LWRunner.Result] {
+        let results = UnsafeMutableBufferPointer<LWRunner.Result?>.allocate(capacity: count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        let runner = lw!
+        DispatchQueue.concurrentPerform(iterations: count) { i in slots[i] = try? runner.run(arguments, timeout: 300) }
+        return results.map { $0! }
+    }
+
+    private func assertClean(_ results: [LWRunner.Result], _ what: String) {
+        for result in results {
+            XCTAssertEqual(result.status, 0, "\(what): \(result.stderr)")
+            for raw in ["SQLite", "UNIQUE", "constraint", "already exists", "NSCocoaErrorDomain"] {
+                XCTAssertFalse(result.stderr.contains(raw), "\(what): \(result.stderr)")
+            }
+        }
+    }
+
+    func testConcurrentInitsAndImportsLeaveOneJobAndEachImageOnce() throws {
+        assertClean(try together(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]), "init")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM label"), 2)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'init'"), 1, "one created it")
+        try lw.makeImages("photos", count: 120)
+        assertClean(try together(["import", "photos", "--batch-size", "8", "--quiet"]), "import")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image"), 120)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event WHERE action = 'image.import'"), 120)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE status NOT IN ('succeeded')"), 0)
+    }
+
+    func testTwoTrainsAtOnceStoreOneModelAndAReusedModelReportsItsThresholds() throws {
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "32:32", "--backbone", "off", "--target-accuracy", "0.8"]).status, 0)
+        let specs = (0..<80).map { SyntheticImages.Spec(width: 96, height: 72, withMark: $0 % 2 == 0, seed: UInt64(700 + $0)) }
+        let names = try lw.writePhotos("photos", prefix: "p", specs: specs)
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+        var csv = "worker,source,label\n"
+        for (name, spec) in zip(names, specs) { for w in 1...3 { csv += "w\(w),\(name),\(spec.withMark ? "logo" : "no_logo")\n" } }
+        try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+
+        let trains = try together(["train", "--json"], count: 2)
+        assertClean(trains, "train")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1, "the second found the first's model")
+        let outputs = try trains.map { try JSONSerialization.jsonObject(with: Data($0.stdout.utf8)) as! [String: Any] }
+        XCTAssertEqual(Set(outputs.map { $0["model_id"] as! Int }).count, 1)
+        let again = try JSONSerialization.jsonObject(with: Data(try lw.run(["train", "--json"]).stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(again["reused"] as? Bool, true)
+        let fresh = outputs.first { $0["reused"] as? Bool == false } ?? outputs[0]
+        XCTAssertEqual(JSON.text(again["class_thresholds"] as Any), JSON.text(fresh["class_thresholds"] as Any), "a reused model reports its thresholds")
+        XCTAssertEqual((again["class_thresholds"] as? [String: Any])?.count, 2)
+        XCTAssertEqual(JSON.text(again["refusal"] as Any), JSON.text(fresh["refusal"] as Any))
+    }
+}
