@@ -51,8 +51,9 @@ struct ExportCommand: ParsableCommand {
             options.minConfidence = minConfidence
             var context = global.context("export")
             if format == .folder {
-                let s = try ExportFolder.run(store: store, out: out!, shares: try FolderLayout.parseSplit(split), seed: seed,
-                                             reshuffle: reshuffle, copy: copy, force: force, options: options, context: context)
+                var request = ExportFolder.Request(out: out!, shares: try FolderLayout.parseSplit(split), seed: seed)
+                (request.reshuffle, request.copy, request.force, request.options) = (reshuffle, copy, force, options)
+                let s = try ExportFolder.run(store: store, request: request, context: context)
                 Console.out("exported \(s.images.grouped) images to \(out!) (" + ExportFolder.splits.map { "\($0) \(s.perSplit[$0] ?? 0)" }.joined(separator: ", ") +
                             "): \(s.written.grouped) written, \(s.unchanged.grouped) unchanged, \(s.removed.grouped) removed")
                 return

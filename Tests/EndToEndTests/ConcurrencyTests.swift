@@ -62,5 +62,11 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(JSON.text(again["class_thresholds"] as Any), JSON.text(fresh["class_thresholds"] as Any), "a reused model reports its thresholds")
         XCTAssertEqual((again["class_thresholds"] as? [String: Any])?.count, 2)
         XCTAssertEqual(JSON.text(again["refusal"] as Any), JSON.text(fresh["refusal"] as Any))
+
+        // Two folder exports to one folder at once: both finish, each image once.
+        assertClean(try together(["export", "--format", "folder", "--out", "dataset", "--copy"], count: 2), "export")
+        let files = FolderExportTests.files(under: lw.directory.appendingPathComponent("dataset"))
+        XCTAssertEqual(files.count, 80, "\(files.filter { $0.contains(".lw-") })")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'export' AND status = 'succeeded'"), 2)
     }
 }

@@ -60,4 +60,58 @@ final class FolderExportTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("--force"), refused.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: foreign.appendingPathComponent("precious.jpg").path))
     }
+
+    /// Every file under `root`, relative, sorted.
+    static func files(under root: URL) -> [String] {
+        var files: [String] = []
+        let enumerator = FileManager.default.enumerator(atPath: root.path)
+        while let item = enumerator?.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(item).path, isDirectory: &isDir), !isDir.boolValue {
+                files.append(item)
+            }
+        }
+        return files.sorted()
+    }
+
+    /// kill -9 at several points of a folder export (and of a re-export with
+    /// --reshuffle), then the same command again: the folder an uninterrupted
+    /// export makes, every image in exactly one split, no temporary file left.
+    func testAKilledFolderExportIsFinishedByARerun() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        try lw.run(["init", "--labels", "logo,no_logo"])
+        let paths = try lw.makeImages("photos", count: 300, size: (160, 120))
+        try lw.run(["import", "photos", "--quiet"])
+        var csv = "worker,source,label\n"
+        for (i, path) in paths.enumerated() { csv += "a,\(path),\(i % 3 == 0 ? "logo" : "no_logo")\n" }
+        try csv.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        let root = lw.directory.appendingPathComponent("dataset")
+        var partials = 0
+        for (round, delay) in [2_000, 8_000, 20_000, 40_000].enumerated() {
+            let command = ["export", "--format", "folder", "--out", "dataset", "--copy", "--seed", "3"] + (round % 2 == 1 ? ["--reshuffle"] : [])
+            let process = try lw.start(command)
+            if round == 0 {  // the first export: stopped once some files are in place
+                let deadline = Date().addingTimeInterval(60)
+                while Self.files(under: root).count < 30 && process.isRunning && Date() < deadline { usleep(500) }
+            } else {
+                usleep(UInt32(delay))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if Self.files(under: root).count != 300 { partials += 1 }
+            let rerun = try lw.run(command)
+            XCTAssertEqual(rerun.status, 0, "round \(round): \(rerun.stderr)")
+            let files = Self.files(under: root)
+            XCTAssertEqual(files.count, 300, "round \(round)")
+            XCTAssertFalse(files.contains { $0.contains(".lw-") }, "no temporary file left")
+            let names = files.map { ($0 as NSString).lastPathComponent }
+            XCTAssertEqual(Set(names).count, 300, "each image in one split only")
+            let splits: [String] = try lw.query("SELECT split || '/' || (SELECT name FROM label WHERE id = c.label_id) FROM export_split JOIN consensus AS c USING (image_id) ORDER BY image_id")
+            XCTAssertEqual(Set(files.map { String($0.split(separator: "/").prefix(2).joined(separator: "/")) }), Set(splits), "files sit in their stored split")
+        }
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'export' AND status = 'running'"), 0)
+        XCTAssertGreaterThan(partials, 0, "at least one kill left a partial folder")
+    }
 }
