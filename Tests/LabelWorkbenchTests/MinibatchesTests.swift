@@ -19,6 +19,16 @@ final class MinibatchesTests: XCTestCase {
         }
     }
 
+    func testStepsOnWindowsDecayToZeroAndFullBatchStepsDoNot() {
+        let full = Minibatches(count: 100, batch: 512), windows = Minibatches(count: 5_000, batch: 512)
+        XCTAssertEqual((0..<300).map { full.stepScale(step: $0, of: 300) }, [Double](repeating: 1, count: 300))
+        XCTAssertEqual(windows.stepScale(step: 0, of: 300), 1)
+        XCTAssertEqual(windows.stepScale(step: 150, of: 300), 0.5, accuracy: 1e-12)
+        XCTAssertLessThan(windows.stepScale(step: 299, of: 300), 0.001)
+        let scales = (0..<300).map { windows.stepScale(step: $0, of: 300) }
+        XCTAssertEqual(scales, scales.sorted(by: >), "never grows")
+    }
+
     func testEachPassReadsEveryExampleOnceInASeededOrder() {
         let batches = Minibatches(count: 1_000, batch: 100)
         let pass = (0..<10).flatMap { batches.window(step: $0) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which examples each step of a fit reads, so that a fit's cost stops
 /// growing with the number of labels: every example at every step while they
 /// fit in one batch (full-batch, exact), otherwise consecutive windows of one
@@ -27,6 +29,14 @@ public struct Minibatches: Sendable {
 
     /// Where step `step`'s window starts in `order`.
     func start(step: Int) -> Int { order.isEmpty ? 0 : (step * batch) % order.count }
+
+    /// How much of the full step size step `step` of `steps` takes: 1 for a
+    /// full batch; on windows, a cosine decay to 0, so the window-to-window
+    /// noise dies out and the fit ends where a full-batch one would settle.
+    func stepScale(step: Int, of steps: Int) -> Double {
+        guard !isFullBatch, steps > 1 else { return 1 }
+        return 0.5 * (1 + cos(Double.pi * Double(step) / Double(steps)))
+    }
 
     /// The examples step `step` reads (all of them, in order, for a full batch).
     func window(step: Int) -> [Int] {

@@ -86,8 +86,9 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
                 for j in 0..<d { gradient[c * cols + j] = Double(product[c * d + j]) + l2 * Double(look[c * d + j]) }
                 gradient[c * cols + d] = biasGradient[c]
             }
+            let scaled = step * batches.stepScale(step: iteration, of: iterations)
             for i in 0..<w.count {
-                velocity[i] = 0.9 * velocity[i] - step * gradient[i]
+                velocity[i] = 0.9 * velocity[i] - scaled * gradient[i]
                 w[i] += velocity[i]
             }
         }

@@ -154,7 +154,7 @@ extension MILHead {
                 }
                 gradient[k * channels + j] = sums[j]
             }
-            adam.step(&head.weights, &head.bias, gradient: gradient)
+            adam.step(&head.weights, &head.bias, gradient: gradient, scale: Float(batches.stepScale(step: step, of: settings.steps)))
         }
         return head
     }
@@ -247,13 +247,13 @@ extension MILHead {
             m = [Float](repeating: 0, count: count); v = m; self.rate = rate
         }
 
-        mutating func step(_ weights: inout [Float], _ bias: inout [Float], gradient: [Float]) {
+        mutating func step(_ weights: inout [Float], _ bias: inout [Float], gradient: [Float], scale: Float = 1) {
             t += 1
             let c1 = 1 - pow(beta1, Float(t)), c2 = 1 - pow(beta2, Float(t))
             for i in gradient.indices {
                 m[i] = beta1 * m[i] + (1 - beta1) * gradient[i]
                 v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] * gradient[i]
-                let update = rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                let update = rate * scale * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
                 if i < weights.count { weights[i] -= update } else { bias[i - weights.count] -= update }
             }
         }
