@@ -43,6 +43,30 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertEqual(FileManager.default.contents(atPath: wal), walBefore)
     }
 
+    /// A database nobody may write (as another user: root writes anything):
+    /// the read-only commands still work.
+    func testReadOnlyCommandsWorkOnADatabaseTheyCannotWrite() throws {
+        let setpriv = "/usr/bin/setpriv"
+        try XCTSkipUnless(getuid() == 0 && FileManager.default.isExecutableFile(atPath: setpriv), "needs root and setpriv to act as nobody")
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]).status, 0)
+        XCTAssertEqual(chmod(lw.database, 0o444), 0)
+        XCTAssertEqual(chmod(lw.directory.path, 0o755), 0)
+        for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--reuid", "65534", "--regid", "65534", "--clear-groups", LWRunner.binary.path] + command + ["--db", lw.database]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(process.terminationStatus, 0, "\(command): \(message)")
+        }
+        let denied = try lw.run(["workers", "add", "ann"])  // as root: the write goes through, as it should
+        XCTAssertEqual(denied.status, 0, denied.stderr)
+    }
+
     func testInitIsIdempotentAndRefusesOtherSettings() throws {
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]).status, 0)
         let again = try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"])

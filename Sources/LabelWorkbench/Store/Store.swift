@@ -42,12 +42,22 @@ public final class Store: Sendable {
         guard hasJob else { throw LWError.notInitialized(database: path) }
     }
 
+    /// What SQLite opens for reading `path`. A WAL database needs its -shm
+    /// file; in a folder lw cannot write, with no -shm, nobody is writing
+    /// the file through this folder: open it immutable (a URI; Debian's
+    /// SQLite is built with SQLITE_USE_URI).
+    static func readOnlyLocation(_ path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard access(folder.isEmpty ? "." : folder, W_OK) != 0, !FileManager.default.fileExists(atPath: path + "-shm") else { return path }
+        return URL(fileURLWithPath: path).absoluteString + "?immutable=1"
+    }
+
     private static func withReadOnlyQueue<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(30)
         do {
-            return try DatabaseQueue(path: path, configuration: config).read(body)
+            return try DatabaseQueue(path: readOnlyLocation(path), configuration: config).read(body)
         } catch let error as DatabaseError where [.SQLITE_NOTADB, .SQLITE_CORRUPT, .SQLITE_CANTOPEN].contains(error.resultCode) {
             throw LWError.unreadableInput(path: path, reason: "cannot open as an SQLite database (\(Self.describe(error))); check the path")
         }
@@ -66,7 +76,7 @@ public final class Store: Sendable {
         // a power cut may lose the last commits, never corrupt the file.
         if !readOnly { config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try DatabasePool(path: readOnly ? Self.readOnlyLocation(path) : path, configuration: config)
         } catch {
             throw LWError.unreadableInput(path: path, reason: "cannot open as an SQLite database (\(Self.describe(error))); check the path and its permissions")
         }
