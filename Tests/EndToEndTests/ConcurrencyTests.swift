@@ -41,6 +41,34 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE status NOT IN ('succeeded')"), 0)
     }
 
+    func testConcurrentAnswerFilesLoseAndDoubleNothing() throws {
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]).status, 0)
+        try lw.makeImages("photos", count: 40)
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+        XCTAssertEqual(try lw.run(["workers", "add", "w0", "w1", "w2", "w3"]).status, 0)
+        XCTAssertEqual(try lw.run(["assign", "--per-image", "4"]).status, 0)
+        let rows = try lw.run(["assignments", "--open", "--format", "csv"]).stdout.split(separator: "\n").dropFirst()
+        var files = [String](repeating: "assignment_id,label\n", count: 4)
+        for row in rows {
+            let fields = row.split(separator: ",")
+            files[Int(fields[1].dropFirst())!] += "\(fields[0]),\(Int(fields[2])! % 2 == 0 ? "logo" : "no_logo")\n"
+        }
+        for (i, text) in files.enumerated() {
+            try text.write(to: lw.directory.appendingPathComponent("answers\(i).csv"), atomically: true, encoding: .utf8)
+        }
+        // Four workers' files at once, each twice.
+        let results = UnsafeMutableBufferPointer<LWRunner.Result?>.allocate(capacity: 8)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        let runner = lw!
+        DispatchQueue.concurrentPerform(iterations: 8) { i in slots[i] = try? runner.run(["review", "--answers", "answers\(i % 4).csv"], timeout: 300) }
+        assertClean(results.map { $0! }, "review --answers")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 160)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM (SELECT assignment_id FROM vote GROUP BY assignment_id HAVING count(*) > 1)"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM consensus"), 40)
+    }
+
     func testTwoTrainsAtOnceStoreOneModelAndAReusedModelReportsItsThresholds() throws {
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "32:32", "--backbone", "off", "--target-accuracy", "0.8"]).status, 0)
         let specs = (0..<80).map { SyntheticImages.Spec(width: 96, height: 72, withMark: $0 % 2 == 0, seed: UInt64(700 + $0)) }
