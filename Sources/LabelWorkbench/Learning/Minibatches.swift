@@ -1,15 +1,17 @@
 import Foundation
 
-/// Which examples each step of a fit reads, so that a fit's cost stops
-/// growing with the number of labels: every example at every step while they
-/// fit in one batch (full-batch, exact), otherwise consecutive windows of one
-/// fixed random order, wrapping round (each example is read once per pass).
+/// Which examples each step of a fit reads: every example at every step
+/// while they fit in one batch (full-batch, exact), otherwise consecutive
+/// windows of one fixed random order, wrapping round (each example is read
+/// once per pass).
 ///
-/// The linear models lw fits each round take a fixed number of steps; with a
-/// fixed batch their cost is the same at 5,000 labels as at 1,000.
+/// The batch is large (4,096): every loop measured so far stays below it and
+/// fits exactly — windows of 512 made each round's fits 4× cheaper at 5,000
+/// labels but their round-to-round noise withdrew more machine labels
+/// (bench/README.md, 2026-12-06). Beyond it, a round's fits stop growing.
 public struct Minibatches: Sendable {
     /// Examples per step; more than this and the fit samples windows.
-    public static let defaultBatch = 512
+    public static let defaultBatch = 4_096
 
     /// The examples in the order the windows walk them.
     let order: [Int]
