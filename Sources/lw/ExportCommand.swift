@@ -49,7 +49,7 @@ struct ExportCommand: ParsableCommand {
             var options = ExportLabels.Options()
             options.only = only
             options.minConfidence = minConfidence
-            var context = global.context("export")
+            let context = global.context("export")
             if format == .folder {
                 var request = ExportFolder.Request(out: out!, shares: try FolderLayout.parseSplit(split), seed: seed)
                 (request.reshuffle, request.copy, request.force, request.options) = (reshuffle, copy, force, options)
@@ -58,43 +58,9 @@ struct ExportCommand: ParsableCommand {
                             "): \(s.written.grouped) written, \(s.unchanged.grouped) unchanged, \(s.removed.grouped) removed")
                 return
             }
-            let output = try AtomicOutput(path: out, force: force)
-            try context.start(in: store)  // a killed export shows as an interrupted run
-            var count = 0
-            do {
-                let (jobName, labels) = try ExportLabels.job(store)
-                switch format {
-                case .csv:
-                    try output.write(CSVText.line(ExportLabels.csvHeader))
-                    try ExportLabels.rows(store, options: options) { row in
-                        try output.write(ExportLabels.csvLine(row))
-                        count += 1
-                    }
-                case .manifest:
-                    try ExportLabels.rows(store, options: options) { row in
-                        try output.write(GroundTruthManifest.line(
-                            sourceRef: row.source, inputFields: row.manifestFields, jobName: jobName, classIndex: row.classIndex,
-                            className: row.label, confidence: row.confidence, humanAnnotated: row.origin == "human",
-                            creationDate: GroundTruthManifest.creationDate(row.labeledAt)))
-                        count += 1
-                    }
-                case .labelConfig:
-                    try output.write(GroundTruthManifest.labelConfig(labels))
-                    count = labels.count
-                case .folder:
-                    break  // handled above
-                }
-                let hash = try output.commit()
-                try store.pool.write { db in
-                    try context.audit(db, action: "export.write", entity: "run", entityId: context.runId, after: [
-                        "format": format.rawValue, "rows": count, "sha256": hash, "out": out ?? "stdout", "only": only.rawValue,
-                    ])
-                    try context.finish(db, status: "succeeded", counts: ["rows": count, "bytes": output.bytes, "sha256": hash])
-                }
-            } catch {
-                output.abandon()
-                throw error
-            }
+            let file = ExportFile.Format(rawValue: format.rawValue)!
+            let s = try ExportFile.run(store: store, format: file, out: out, force: force, options: options, context: context)
+            let count = s.rows
             if out != nil && !global.quiet { Console.err("exported \(count.grouped) labeled images to \(out!)") }
         }
     }
