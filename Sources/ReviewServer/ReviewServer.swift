@@ -35,7 +35,7 @@ public final class ReviewServer: Sendable {
     /// Votes changed since the last consensus refresh.
     let votesChanged = Mutex(false)
 
-    /// `context` must already be started (`RunContext.start(in:)`).
+    /// `context` must already be started (`ServeSession.start`).
     public init(store: Store, context: RunContext, settings: Settings) {
         self.store = store
         self.context = context
@@ -83,8 +83,7 @@ public final class ReviewServer: Sendable {
     @discardableResult
     public func refreshConsensus() async throws -> RefreshConsensus.Summary {
         votesChanged.withLock { $0 = false }
-        let context = self.context
-        return try await store.pool.write { db in try RefreshConsensus.run(db, context: context) }
+        return try await ServeSession.refreshConsensus(store: store, context: context)
     }
 
     /// Refreshes consensus every `consensusInterval` seconds until cancelled.
@@ -100,13 +99,9 @@ public final class ReviewServer: Sendable {
     public func finish() async throws {
         votesChanged.withLock { $0 = true }
         let counts = self.counts
-        let context = self.context
-        try await store.pool.write { db in
-            _ = try RefreshConsensus.run(db, context: context)
-            try context.finish(db, status: "succeeded", counts: [
-                "answered": counts.answered, "skipped": counts.skipped, "undone": counts.undone, "refused": counts.refused,
-            ])
-        }
+        try await ServeSession.finish(store: store, context: context, counts: [
+            "answered": counts.answered, "skipped": counts.skipped, "undone": counts.undone, "refused": counts.refused,
+        ])
     }
 
     enum Event { case answered, skipped, undone, refused }

@@ -13,12 +13,7 @@ struct WorkerRoutes: Sendable {
         var name: String
     }
 
-    /// What the page shows after each action: the current and the next image, progress.
-    struct State: Sendable {
-        var items: [WorkerDesk.Item]
-        var progress: WorkerDesk.Progress
-        var canUndo: Bool
-    }
+    typealias State = WorkerDesk.State
 
     struct AnswerBody: Decodable { var assignment: Int64; var label: String; var seconds: Double? }
     struct SkipBody: Decodable { var assignment: Int64 }
@@ -84,14 +79,12 @@ struct WorkerRoutes: Sendable {
     func act(_ worker: Worker, token: String, _ action: @escaping @Sendable (Database, RunContext) throws -> ReviewServer.Event?) async throws -> Response {
         let context = server.context(for: worker.name)
         do {
-            let (event, state) = try await server.store.pool.write { db in
-                (try action(db, context), try readState(db, worker: worker, context: context))
-            }
+            let (event, state) = try await WorkerDesk.perform(store: server.store, workerId: worker.id, context: context, action)
             if let event { server.record(event) }
             return API.json(["state": json(state, token: token)])
         } catch let error as ReviewError {
             server.record(.refused)
-            let state = try await server.store.pool.write { db in try readState(db, worker: worker, context: context) }
+            let state = try await WorkerDesk.state(store: server.store, workerId: worker.id, context: context)
             switch error {
             case .notFound, .notYours:
                 return API.json(["error": "assignment refused: it is not one of yours", "state": json(state, token: token)], status: .forbidden)
@@ -102,12 +95,6 @@ struct WorkerRoutes: Sendable {
         } catch LWError.invalidArgument(let message) {
             return API.error(.badRequest, message)
         }
-    }
-
-    func readState(_ db: Database, worker: Worker, context: RunContext) throws -> State {
-        let items = try WorkerDesk.next(db, workerId: worker.id, count: 2, context: context)
-        let progress = try WorkerDesk.progress(db, workerId: worker.id)
-        return State(items: items, progress: progress, canUndo: progress.done > 0)
     }
 
     func json(_ state: State, token: String) -> [String: Any] {

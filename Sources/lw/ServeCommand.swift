@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await Console.reportingErrors {
             let store = try global.openStore()
             var context = global.context("serve")
-            try context.start(in: store)
+            try ServeSession.start(store: store, context: &context)
             let hasOwnerLink = try AccessTokens.hasOwnerToken(store)
             let ownerSecret: String? = newOwnerLink || !hasOwnerLink
                 ? try AccessTokens.issueOwner(store: store, context: context) : nil
@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
                 try await app.runService()
             } catch {
                 refresher.cancel()
-                try? context.end(in: store, status: "failed", counts: ["error": "\(error)"])
+                ServeSession.fail(store: store, context: context, error: error)
                 throw LWError.invalidArgument("cannot serve on \(host):\(port) (\(error)); is the port in use? choose another with --port")
             }
             refresher.cancel()

@@ -1,9 +1,10 @@
 import GRDB
 
 /// One worker's review actions without session state — what the browser pages
-/// of `lw serve` call for each request (and `lw review` for each key). Every
-/// function runs inside the caller's write transaction; each answer is one
-/// vote plus its assignment's closing, with their audit rows.
+/// of `lw serve` call for each request (and `lw review` for each key). The
+/// functions taking a `Database` run inside the caller's write transaction
+/// (`perform` opens one); each answer is one vote plus its assignment's
+/// closing, with their audit rows.
 public enum WorkerDesk {
     public struct Item: Sendable, Equatable {
         public var assignmentId: Int64
@@ -18,6 +19,35 @@ public enum WorkerDesk {
         public var done: Int
         /// Assignments still waiting for the worker.
         public var open: Int
+    }
+
+    /// What a worker's page shows: the next two assignments, progress, whether undo has something to undo.
+    public struct State: Sendable {
+        public var items: [Item]
+        public var progress: Progress
+        public var canUndo: Bool
+    }
+
+    /// Runs one action of the worker and reads their new state, in one short
+    /// write transaction (reading expires overdue assignments): a refused
+    /// action rolls it all back.
+    public static func perform<T: Sendable>(store: Store, workerId: Int64, context: RunContext,
+                                            _ action: @escaping @Sendable (Database, RunContext) throws -> T) async throws -> (T, State) {
+        try await store.pool.write { db in
+            let result = try action(db, context)
+            return (result, try state(db, workerId: workerId, context: context))
+        }
+    }
+
+    /// The worker's state alone (after a refused action).
+    public static func state(store: Store, workerId: Int64, context: RunContext) async throws -> State {
+        try await store.pool.write { db in try state(db, workerId: workerId, context: context) }
+    }
+
+    static func state(_ db: Database, workerId: Int64, context: RunContext) throws -> State {
+        let items = try next(db, workerId: workerId, count: 2, context: context)
+        let progress = try progress(db, workerId: workerId)
+        return State(items: items, progress: progress, canUndo: progress.done > 0)
     }
 
     /// The worker's next `count` open assignments (nil: all), oldest first; overdue ones are expired first.
