@@ -50,7 +50,7 @@ struct AssignCommand: ParsableCommand {
             options.maxPerImage = maxPerImage
             options.limit = limit
             options.strategy = strategy
-            options.expiresAfter = try expire.map(Duration.seconds)
+            options.expiresAfter = try expire.map(DurationText.seconds)
             options.maxOpenPerWorker = maxOpen
             options.seed = seed
             var operation = AssignImages(store: try global.openStore(), context: global.context("assign"), options: options)

@@ -24,7 +24,7 @@ final class ServerFixture: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("lw.db").path
         let offset = self.offset
-        let clock = Clock { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
+        let clock = RunClock { Date().addingTimeInterval(offset.seconds.withLock { $0 }) }
         let context = RunContext(actor: "owner", command: "test", arguments: [], clock: clock)
         _ = try InitJob.run(databasePath: path, settings: JobSettings(name: "job <&> \"x\"", labels: labels), context: context)
         store = try Store.openExisting(path: path)

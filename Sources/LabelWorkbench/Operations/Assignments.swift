@@ -28,7 +28,7 @@ enum Assignments {
 }
 
 /// Durations like 90s, 30m, 6h, 2d.
-public enum Duration {
+public enum DurationText {
     public static func seconds(_ text: String) throws -> TimeInterval {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         guard let unit = text.last, let factor = units[unit], let value = Double(text.dropLast()), value > 0 else {

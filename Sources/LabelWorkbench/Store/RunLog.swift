@@ -6,10 +6,10 @@ public struct RunContext: Sendable {
     public var actor: String
     public var command: String
     public var arguments: [String]
-    public var clock: Clock
+    public var clock: RunClock
     public private(set) var runId: Int64?
 
-    public init(actor: String, command: String, arguments: [String], clock: Clock = .system) {
+    public init(actor: String, command: String, arguments: [String], clock: RunClock = .system) {
         self.actor = actor
         self.command = command
         self.arguments = arguments

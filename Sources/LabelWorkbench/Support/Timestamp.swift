@@ -17,9 +17,9 @@ public enum Timestamp {
 }
 
 /// The source of "now", injected so that operations are testable.
-public struct Clock: Sendable {
+public struct RunClock: Sendable {
     public var now: @Sendable () -> Date
     public init(now: @escaping @Sendable () -> Date) { self.now = now }
-    public static let system = Clock { Date() }
+    public static let system = RunClock { Date() }
     public var iso: String { Timestamp.iso(now()) }
 }
