@@ -42,6 +42,11 @@ public struct AutoLabel {
             throw LWError.invalidArgument("no model yet: run `lw train` first (or `lw predictions import FILE`)")
         }
         try context.start(in: store)
+        return try context.endingFailed(in: store) { try label(with: model) }
+    }
+
+    /// Predicts, labels and ranks the candidates with `model` (the run is started).
+    private func label(with model: Row) throws -> Summary {
         let context = self.context
         var summary = Summary(modelId: model["id"], threshold: model["threshold"])
         var times = PartTimes()

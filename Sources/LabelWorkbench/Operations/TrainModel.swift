@@ -62,7 +62,7 @@ public struct TrainModel {
 
     public mutating func run() throws -> Summary {
         try context.start(in: store)
-        do {
+        return try context.endingFailed(in: store) {
             var times = PartTimes()
             var summary = try train(&times)
             summary.seconds = times.rounded
@@ -72,9 +72,6 @@ public struct TrainModel {
                 "validation_size": summary.validationSize, "threshold": summary.threshold as Any,
             ])
             return summary
-        } catch {
-            try? context.end(in: store, status: "failed", counts: ["error": "\(error)"])
-            throw error
         }
     }
 

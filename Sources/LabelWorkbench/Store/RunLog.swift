@@ -51,6 +51,17 @@ public struct RunContext: Sendable {
         self = context
     }
 
+    /// Runs the work of this started run; if it throws, the run ends
+    /// `failed` with the error (never left `running`), and the error goes on.
+    public func endingFailed<T>(in store: Store, _ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch {
+            try? end(in: store, status: "failed", counts: ["error": "\(error)"])
+            throw error
+        }
+    }
+
     public func end(in store: Store, status: String, counts: [String: Any]) throws {
         try store.pool.write { db in try finish(db, status: status, counts: counts) }
     }
