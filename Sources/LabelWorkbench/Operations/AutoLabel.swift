@@ -51,7 +51,7 @@ public struct AutoLabel {
         var summary = Summary(modelId: model["id"], threshold: model["threshold"])
         var times = PartTimes()
         let labels = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name FROM label ORDER BY class_index").map { ($0[0] as Int64, $0[1] as String) }
+            try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
         }
         let candidates = try store.pool.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus) ORDER BY id")

@@ -32,7 +32,7 @@ public struct ExportLabels {
     /// The job's name and its labels in class order.
     public static func job(_ store: Store) throws -> (name: String, labels: [String]) {
         try store.pool.read { db in
-            (try String.fetchOne(db, sql: "SELECT name FROM job")!, try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"))
+            (try String.fetchOne(db, sql: "SELECT name FROM job")!, try LabelRecord.names(db))
         }
     }
 

@@ -25,7 +25,7 @@ public enum ImportPredictions {
         }
         var context = context
         return try store.pool.write { db in
-            let labels = try Row.fetchAll(db, sql: "SELECT id, name FROM label ORDER BY class_index").map { ($0[0] as Int64, $0[1] as String) }
+            let labels = try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
             let names = labels.map(\.1)
             let resolver = try SourceResolver(db)
             var bySha: [String: Int64] = [:]

@@ -43,7 +43,7 @@ public enum ImportVotes {
         return try store.pool.write { db in
             var summary = Summary()
             let labels = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM label").map { ($0[0] as String, $0[1] as Int64) })
-            let labelList = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index").joined(separator: ", ")
+            let labelList = try LabelRecord.names(db).joined(separator: ", ")
             let resolver = try SourceResolver(db)
             var workers = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM worker").map { ($0[0] as String, $0[1] as Int64) })
             var existing: [String: Int64] = [:]  // "image|worker" -> label id

@@ -10,7 +10,7 @@ extension JobSettings {
                    max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence, backbone, convnet_image_steps,
                    max_megapixels FROM job
             """) else { throw LWError.invalidArgument("the database has no job: run `lw init --labels a,b` first") }
-        var settings = JobSettings(name: row["name"], labels: try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index"),
+        var settings = JobSettings(name: row["name"], labels: try LabelRecord.names(db),
                                    workersPerImage: row["workers_per_image"], targetAccuracy: row["target_accuracy"])
         settings.maxWorkersPerImage = row["max_workers_per_image"]
         settings.extraVoteBelowConfidence = row["extra_vote_below_confidence"]

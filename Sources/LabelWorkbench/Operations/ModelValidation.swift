@@ -43,7 +43,7 @@ enum ModelValidation {
 
     /// Inserts the items of model `modelId`, in the caller's transaction.
     static func record(_ db: Database, modelId: Int64, items: [Item]) throws {
-        let labelIds = try Int64.fetchAll(db, sql: "SELECT id FROM label ORDER BY class_index")
+        let labelIds = try LabelRecord.inClassOrder(db).map { $0.id! }
         let insert = try db.makeStatement(sql: """
             INSERT INTO model_validation (model_id, image_id, label_id, confidence, human_label_id, label_right)
             VALUES (?, ?, ?, ?, ?, ?)

@@ -68,7 +68,7 @@ public enum RecordAnswers {
 
     static func validate(_ rows: [Row], db: Database, now: String) throws -> (valid: [Planned], invalid: [Invalid], noOps: Int) {
         let labels = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT id, name FROM label").map { ($0["name"] as String, $0["id"] as Int64) })
-        let labelList = try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index").joined(separator: ", ")
+        let labelList = try LabelRecord.names(db).joined(separator: ", ")
         var valid: [Planned] = [], invalid: [Invalid] = []
         var noOps = 0
         // Each assignment's first row: the same answer again counts once; two

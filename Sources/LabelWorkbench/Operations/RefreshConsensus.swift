@@ -19,7 +19,7 @@ public enum RefreshConsensus {
     static let confidenceStep = 0.0005
 
     public static func run(_ db: Database, context: RunContext) throws -> Summary {
-        let labels = try Row.fetchAll(db, sql: "SELECT id, name FROM label ORDER BY class_index").map { ($0["id"] as Int64, $0["name"] as String) }
+        let labels = try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
         let rows = try Row.fetchAll(db, sql: """
             SELECT v.image_id, v.worker_id, l.class_index FROM vote AS v JOIN label AS l ON l.id = v.label_id ORDER BY v.image_id, v.worker_id
             """)

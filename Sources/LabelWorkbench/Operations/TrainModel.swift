@@ -77,7 +77,7 @@ public struct TrainModel {
 
     private func train(_ times: inout PartTimes) throws -> Summary {
         let context = self.context
-        let labels = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM label ORDER BY class_index") }
+        let labels = try store.pool.read { try LabelRecord.names($0) }
         let settings = try store.pool.read { try Settings.load($0) }
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
         let labeled = try loadLabeled(labels: labels)

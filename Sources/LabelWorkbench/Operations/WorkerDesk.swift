@@ -60,7 +60,7 @@ public enum WorkerDesk {
 
     /// The job's labels in class order (the buttons of the page).
     public static func labels(_ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY class_index")
+        try LabelRecord.names(db)
     }
 
     public static func progress(_ db: Database, workerId: Int64) throws -> Progress {

@@ -22,6 +22,16 @@ public struct LabelRecord: Codable, FetchableRecord, MutablePersistableRecord, S
 
     enum CodingKeys: String, CodingKey { case id, name, classIndex = "class_index" }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The job's labels in class-index order: the one reader of the label list.
+    public static func inClassOrder(_ db: Database) throws -> [LabelRecord] {
+        try LabelRecord.order(Column("class_index")).fetchAll(db)
+    }
+
+    /// Their names, in class-index order.
+    public static func names(_ db: Database) throws -> [String] {
+        try inClassOrder(db).map(\.name)
+    }
 }
 
 public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
