@@ -55,16 +55,12 @@ public struct AssignImages {
         var context = self.context
         let options = self.options
         let summary: Summary = try store.pool.write { db in
-            let job = try JobRecord.fetchOne(db)!
-            let overlap = try Row.fetchOne(db, sql: """
-                SELECT max_workers_per_image, extra_vote_below_confidence, validation_extra_vote_below,
-                       validation_max_workers_per_image FROM job
-                """)!
-            let maxPerImageSetting: Int = overlap[0], threshold: Double = overlap[1], validationThreshold: Double = overlap[2]
+            let job = try JobSettings.load(db)
+            let threshold = job.extraVoteBelowConfidence, validationThreshold = job.validationExtraVoteBelow
             let perImage = options.perImage ?? job.workersPerImage
-            let maxPerImage = max(perImage, options.maxPerImage ?? maxPerImageSetting)
+            let maxPerImage = max(perImage, options.maxPerImage ?? job.maxWorkersPerImage)
             // An explicit --max-per-image caps the validation sample too.
-            let validationMaxPerImage = options.maxPerImage == nil ? max(maxPerImage, overlap[3] as Int) : maxPerImage
+            let validationMaxPerImage = options.maxPerImage == nil ? max(maxPerImage, job.validationMaxWorkersPerImage) : maxPerImage
             let activeWorkers = try Int64.fetchAll(db, sql: "SELECT id FROM worker WHERE active = 1 AND kind = 'human' ORDER BY id")
             if activeWorkers.isEmpty {
                 throw LWError.invalidArgument("no active workers: add some with `lw workers add NAME...`")
@@ -136,9 +132,8 @@ public struct AssignImages {
             }
 
             // Budget of human labeling (job settings): no new images past it.
-            let budgetRow = try Row.fetchOne(db, sql: "SELECT max_human_labels, max_human_percent, random_share FROM job")!
-            var humanCap: Int? = budgetRow["max_human_labels"]
-            if let percent: Double = budgetRow["max_human_percent"] {
+            var humanCap: Int? = job.maxHumanLabels
+            if let percent = job.maxHumanPercent {
                 let images = try Int.fetchOne(db, sql: "SELECT count(*) FROM image")!
                 humanCap = min(humanCap ?? Int.max, Int(Double(images) * percent / 100))
             }
@@ -169,7 +164,7 @@ public struct AssignImages {
                 }
             }
             if useUncertain {
-                let share: Double = budgetRow["random_share"]
+                let share = job.randomShare
                 let randomCount = budget == Int.max ? 0 : Int((Double(budget) * share).rounded(.up))
                 try draw(Queue.nextRandom, reason: "random", count: randomCount)
                 try draw(Queue.nextUncertain, reason: "uncertain", count: budget)

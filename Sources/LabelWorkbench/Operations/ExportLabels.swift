@@ -32,7 +32,7 @@ public struct ExportLabels {
     /// The job's name and its labels in class order.
     public static func job(_ store: Store) throws -> (name: String, labels: [String]) {
         try store.pool.read { db in
-            (try String.fetchOne(db, sql: "SELECT name FROM job")!, try LabelRecord.names(db))
+            (try JobSettings.load(db).name, try LabelRecord.names(db))
         }
     }
 

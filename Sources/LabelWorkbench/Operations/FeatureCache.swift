@@ -29,7 +29,7 @@ public enum FeatureCache {
             try String.fetchAll(db, sql: "SELECT path FROM image ORDER BY random_rank LIMIT ?", arguments: [sampleImages])
         }
         guard !sample.isEmpty else { throw LWError.invalidArgument("no images to learn features from: run `lw import` first") }
-        let banksSpec = try store.pool.read { try String.fetchOne($0, sql: "SELECT feature_banks FROM job")! }
+        let banksSpec = try store.pool.read { try JobSettings.load($0).featureBanks }
         let defaultBanks = try parseBanks(banksSpec)
         let sides = defaultBanks.map(\.side)
         progress?.start("learn features", total: sample.count)

@@ -80,8 +80,8 @@ public enum ImportPredictions {
             }
             if predictions.isEmpty { throw LWError.badInputLine(file: file, line: 1, reason: "no predictions in the file") }
 
-            let job = try Row.fetchOne(db, sql: "SELECT target_accuracy, threshold_confidence FROM job")!
-            let target: Double = job["target_accuracy"], confidence: Double = job["threshold_confidence"]
+            let job = try JobSettings.load(db)
+            let target = job.targetAccuracy, confidence = job.thresholdConfidence
             let z = ThresholdSearch.zScore(confidence: confidence)
             var hasher = SHA256()
             hasher.update(data: data)

@@ -18,12 +18,12 @@ extension TrainModel {
         var convnetImageSteps: Int
 
         static func load(_ db: Database) throws -> Settings {
-            let job = try Row.fetchOne(db, sql: "SELECT target_accuracy, threshold_confidence, model, convnet_side, self_training, object_copies, backbone, convnet_image_steps FROM job")!
-            let confidence: Double = job["threshold_confidence"], selfTraining: Bool = job["self_training"]
-            return Settings(target: job["target_accuracy"], confidence: confidence, z: ThresholdSearch.zScore(confidence: confidence),
-                            withConvNet: (job["model"] as String) == "filters+convnet", convnetSide: job["convnet_side"],
-                            selfTraining: selfTraining, objectCopies: selfTraining && (job["object_copies"] as Bool),
-                            backbone: job["backbone"], convnetImageSteps: job["convnet_image_steps"])
+            let job = try JobSettings.load(db)
+            return Settings(target: job.targetAccuracy, confidence: job.thresholdConfidence,
+                            z: ThresholdSearch.zScore(confidence: job.thresholdConfidence),
+                            withConvNet: job.model == "filters+convnet", convnetSide: job.convnetSide,
+                            selfTraining: job.selfTraining, objectCopies: job.selfTraining && job.objectCopies,
+                            backbone: job.backbone, convnetImageSteps: job.convnetImageSteps)
         }
 
         /// What, besides the labels, makes a different model: part of the model's key.
