@@ -92,9 +92,10 @@ public enum ImportVotes {
                     try context.audit(db, action: "worker.add", entity: "worker", entityId: db.lastInsertedRowID, after: ["name": vote.worker, "kind": "import"])
                     summary.workersCreated += 1
                 }
-                try db.execute(sql: "INSERT INTO vote (image_id, worker_id, label_id, created_at, run_id) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [vote.image, workers[vote.worker], vote.label, context.clock.iso, context.runId])
-                try context.audit(db, action: "vote.import", entity: "vote", entityId: db.lastInsertedRowID,
+                var record = VoteRecord(imageId: vote.image, workerId: workers[vote.worker]!, labelId: vote.label,
+                                        createdAt: context.clock.iso, runId: context.runId!)
+                try record.insert(db)
+                try context.audit(db, action: "vote.import", entity: "vote", entityId: record.id,
                                   after: ["image_id": vote.image, "worker": vote.worker, "label_id": vote.label, "file": file])
             }
             summary.recorded = planned.count

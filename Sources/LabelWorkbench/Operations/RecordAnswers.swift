@@ -138,11 +138,11 @@ public enum RecordAnswers {
     /// Inserts the vote and closes the assignment (caller's transaction).
     static func record(_ db: Database, assignment: Int64, labelId: Int64, seconds: Double?, context: RunContext) throws {
         let row = try GRDB.Row.fetchOne(db, sql: "SELECT image_id, worker_id FROM assignment WHERE id = ?", arguments: [assignment])!
-        try db.execute(sql: """
-            INSERT INTO vote (image_id, worker_id, label_id, assignment_id, seconds, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [row["image_id"], row["worker_id"], labelId, assignment, seconds, context.clock.iso, context.runId])
+        var vote = VoteRecord(imageId: row["image_id"], workerId: row["worker_id"], labelId: labelId, assignmentId: assignment,
+                              seconds: seconds, createdAt: context.clock.iso, runId: context.runId!)
+        try vote.insert(db)
         let label = try String.fetchOne(db, sql: "SELECT name FROM label WHERE id = ?", arguments: [labelId])!
-        try context.audit(db, action: "vote.cast", entity: "vote", entityId: db.lastInsertedRowID, after: [
+        try context.audit(db, action: "vote.cast", entity: "vote", entityId: vote.id, after: [
             "image_id": row["image_id"] as Int64, "worker_id": row["worker_id"] as Int64, "label": label,
             "assignment_id": assignment, "seconds": seconds as Any,
         ])

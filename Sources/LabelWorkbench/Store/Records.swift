@@ -67,3 +67,23 @@ public struct ImportErrorRecord: Codable, FetchableRecord, MutablePersistableRec
     enum CodingKeys: String, CodingKey { case id, source, reason, recordedAt = "recorded_at", runId = "run_id" }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
+
+/// A worker's label for an image: from an assignment (with the seconds it
+/// took, when known) or imported (no assignment).
+public struct VoteRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "vote"
+    public var id: Int64?
+    public var imageId: Int64
+    public var workerId: Int64
+    public var labelId: Int64
+    public var assignmentId: Int64?
+    public var seconds: Double?
+    public var createdAt: String
+    public var runId: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, seconds, imageId = "image_id", workerId = "worker_id", labelId = "label_id", assignmentId = "assignment_id",
+             createdAt = "created_at", runId = "run_id"
+    }
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
