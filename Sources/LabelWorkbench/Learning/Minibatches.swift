@@ -7,7 +7,7 @@ import Foundation
 ///
 /// The batch is large (4,096): every loop measured so far stays below it and
 /// fits exactly — windows of 512 made each round's fits 4× cheaper at 5,000
-/// labels but their round-to-round noise withdrew more machine labels
+/// labels but the loops measured with them machine-labeled less
 /// (bench/README.md, 2026-12-06). Beyond it, a round's fits stop growing.
 public struct Minibatches: Sendable {
     /// Examples per step; more than this and the fit samples windows.
