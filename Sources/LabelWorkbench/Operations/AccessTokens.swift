@@ -83,14 +83,14 @@ public enum AccessTokens {
             """, arguments: [role, workerId])
         for id in previous {
             try db.execute(sql: "UPDATE access_token SET revoked_at = ? WHERE id = ?", arguments: [now, id])
-            try context.audit(db, action: "access_token.revoke", entity: "access_token", entityId: id, after: ["revoked_at": now])
+            try context.audit(db, action: .accessTokenRevoke, entity: "access_token", entityId: id, after: ["revoked_at": now])
         }
         let secret = newSecret()
         try db.execute(sql: """
             INSERT INTO access_token (role, worker_id, token_sha256, created_at, run_id) VALUES (?, ?, ?, ?, ?)
             """, arguments: [role, workerId, digest(secret), now, context.runId])
         // The audit row names the holder, never the secret.
-        try context.audit(db, action: "access_token.issue", entity: "access_token", entityId: db.lastInsertedRowID,
+        try context.audit(db, action: .accessTokenIssue, entity: "access_token", entityId: db.lastInsertedRowID,
                           after: ["role": role, "worker_id": workerId as Any])
         return secret
     }

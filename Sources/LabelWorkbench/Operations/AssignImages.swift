@@ -83,7 +83,7 @@ public struct AssignImages {
                     try db.execute(sql: """
                         INSERT INTO assignment (image_id, worker_id, reason, created_at, expires_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
                         """, arguments: [image, worker, reason, context.clock.iso, expiresAt, context.runId])
-                    try context.audit(db, action: "assignment.create", entity: "assignment", entityId: db.lastInsertedRowID,
+                    try context.audit(db, action: .assignmentCreate, entity: "assignment", entityId: db.lastInsertedRowID,
                                       after: ["image_id": image, "worker_id": worker, "reason": reason, "expires_at": expiresAt as Any])
                 }
                 summary.assignments += chosen.count

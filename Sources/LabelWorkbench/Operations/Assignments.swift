@@ -10,7 +10,7 @@ enum Assignments {
         guard db.changesCount == 1 else { return }
         var after: [String: Any] = ["status": status]
         if let why { after["why"] = why }
-        try context.audit(db, action: "assignment.\(status == "answered" ? "answer" : status == "skipped" ? "skip" : status == "expired" ? "expire" : "release")",
+        try context.audit(db, action: .closing(status),
                           entity: "assignment", entityId: id, before: ["status": "open"], after: after)
     }
 

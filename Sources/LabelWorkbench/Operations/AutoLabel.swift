@@ -113,7 +113,7 @@ public struct AutoLabel {
                                 WHERE image_id = ?
                                 """, arguments: [summary.modelId, labelId, confidence, threshold, context.clock.iso, context.runId, id])
                             if old.label != labelId { summary.revised += 1 }
-                            try context.audit(db, action: "machine_label.revise", entity: "machine_label", entityId: id,
+                            try context.audit(db, action: .machineLabelRevise, entity: "machine_label", entityId: id,
                                               before: ["model_id": old.model, "label_id": old.label, "confidence": old.confidence],
                                               after: ["model_id": summary.modelId, "label_id": labelId, "confidence": confidence, "threshold": threshold as Any])
                         }
@@ -121,7 +121,7 @@ public struct AutoLabel {
                         try db.execute(sql: """
                             INSERT INTO machine_label (image_id, model_id, label_id, confidence, threshold, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
                             """, arguments: [id, summary.modelId, labelId, confidence, threshold, context.clock.iso, context.runId])
-                        try context.audit(db, action: "machine_label.add", entity: "machine_label", entityId: id,
+                        try context.audit(db, action: .machineLabelAdd, entity: "machine_label", entityId: id,
                                           after: ["model_id": summary.modelId, "label": labels[best].1, "confidence": confidence, "threshold": threshold as Any])
                         summary.added += 1
                     }
@@ -138,7 +138,7 @@ public struct AutoLabel {
                     let unconfirmed = threshold != nil && !accept
                     if let old = current[id], old.label != labelId || unconfirmed {
                         try db.execute(sql: "DELETE FROM machine_label WHERE image_id = ?", arguments: [id])
-                        try context.audit(db, action: "machine_label.withdraw", entity: "machine_label", entityId: id,
+                        try context.audit(db, action: .machineLabelWithdraw, entity: "machine_label", entityId: id,
                                           before: ["model_id": old.model, "label_id": old.label, "confidence": old.confidence],
                                           after: ["model_id": summary.modelId, "confidence": confidence, "threshold": threshold as Any])
                         summary.withdrawn += 1

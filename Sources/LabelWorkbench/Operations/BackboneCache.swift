@@ -56,7 +56,7 @@ public enum BackboneCache {
                 INSERT INTO backbone (name, sha256, input_side, checkpoint, source, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [name, digest, inputSide, Data(bytes), path, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
-            try context.audit(db, action: "backbone.add", entity: "backbone", entityId: id,
+            try context.audit(db, action: .backboneAdd, entity: "backbone", entityId: id,
                               after: ["name": name, "sha256": digest, "source": path, "input_side": inputSide])
             return id
         }

@@ -31,7 +31,7 @@ public enum ChangeSettings {
             try context.begin(db)
             try settings.save(db)
             let option = { (pair: (option: String, value: String)) in String(pair.option.dropFirst(2)) }
-            try context.audit(db, action: "job.settings", entity: "job", entityId: 1,
+            try context.audit(db, action: .jobSettings, entity: "job", entityId: 1,
                               before: Dictionary(uniqueKeysWithValues: changed.map { (option($0.0), $0.0.value) }),
                               after: Dictionary(uniqueKeysWithValues: changed.map { (option($0.1), $0.1.value) }))
             try context.finish(db, status: "succeeded", counts: ["changed": changed.count])

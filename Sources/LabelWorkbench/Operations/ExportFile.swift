@@ -25,7 +25,7 @@ public enum ExportFile {
             summary.sha256 = try output.commit()
             summary.bytes = output.bytes
             try store.pool.write { db in
-                try context.audit(db, action: "export.write", entity: "run", entityId: context.runId, after: [
+                try context.audit(db, action: .exportWrite, entity: "run", entityId: context.runId, after: [
                     "format": format.rawValue, "rows": summary.rows, "sha256": summary.sha256, "out": out ?? "stdout",
                     "only": options.only.rawValue,
                 ])

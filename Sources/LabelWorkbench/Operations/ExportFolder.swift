@@ -50,14 +50,14 @@ public enum ExportFolder {
         let splitOf: [Int64: String] = try store.pool.write { db in
             try RunLog.markInterruptedRuns(db)
             try context.begin(db)
-            try context.audit(db, action: "export.start", entity: "run", entityId: context.runId, after: ["format": "folder", "out": root.path])
+            try context.audit(db, action: .exportStart, entity: "run", entityId: context.runId, after: ["format": "folder", "out": root.path])
             return try assignSplits(rows, request: request, db: db, context: context)
         }
         do {
             var (summary, wanted) = try place(rows, splitOf: splitOf, root: root, copy: request.copy, store: store)
             summary.removed = try removeStale(root, wanted: wanted)
             try store.pool.write { db in
-                try context.audit(db, action: "export.write", entity: "run", entityId: context.runId, after: [
+                try context.audit(db, action: .exportWrite, entity: "run", entityId: context.runId, after: [
                     "format": "folder", "out": root.path, "images": summary.images, "written": summary.written,
                     "removed": summary.removed, "per_split": summary.perSplit,
                 ])

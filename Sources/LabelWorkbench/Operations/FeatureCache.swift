@@ -53,7 +53,7 @@ public enum FeatureCache {
                 INSERT INTO feature_extractor (version, algorithm, parameters, filters, created_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [extractor.version, FeatureExtractor.algorithm, parameters, data, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
-            try context.audit(db, action: "feature_extractor.learn", entity: "feature_extractor", entityId: id,
+            try context.audit(db, action: .featureExtractorLearn, entity: "feature_extractor", entityId: id,
                               after: ["version": extractor.version, "sample_images": images.count])
             return (id, extractor)
         }

@@ -120,7 +120,7 @@ public struct ImportImages {
                 try image.insert(db)
                 known.insert(sha)
                 summary.imported += 1
-                try context.audit(db, action: "image.import", entity: "image", entityId: image.id, after: [
+                try context.audit(db, action: .imageImport, entity: "image", entityId: image.id, after: [
                     "sha256": sha, "source": candidate.source, "bytes": bytes, "width": probe.width,
                     "height": probe.height, "format": probe.format.rawValue,
                 ])
@@ -146,12 +146,12 @@ public struct ImportImages {
             guard existing.reason != reason else { return }  // already recorded: a rerun changes nothing
             try db.execute(sql: "UPDATE import_error SET reason = ?, recorded_at = ?, run_id = ? WHERE id = ?",
                            arguments: [reason, now, context.runId, existing.id])
-            try context.audit(db, action: "import_error.update", entity: "import_error", entityId: existing.id,
+            try context.audit(db, action: .importErrorUpdate, entity: "import_error", entityId: existing.id,
                               before: ["source": source, "reason": existing.reason], after: ["source": source, "reason": reason])
         } else {
             var record = ImportErrorRecord(source: source, reason: reason, recordedAt: now, runId: context.runId!)
             try record.insert(db)
-            try context.audit(db, action: "import_error.record", entity: "import_error", entityId: record.id,
+            try context.audit(db, action: .importErrorRecord, entity: "import_error", entityId: record.id,
                               after: ["source": source, "reason": reason])
         }
     }
@@ -159,7 +159,7 @@ public struct ImportImages {
     private func clearFailure(source: String, db: Database) throws {
         guard let existing = try ImportErrorRecord.filter(Column("source") == source).fetchOne(db) else { return }
         try existing.delete(db)
-        try context.audit(db, action: "import_error.resolve", entity: "import_error", entityId: existing.id,
+        try context.audit(db, action: .importErrorResolve, entity: "import_error", entityId: existing.id,
                           before: ["source": source, "reason": existing.reason])
     }
 }

@@ -121,7 +121,7 @@ public enum ImportPredictions {
                 try db.execute(sql: "INSERT INTO prediction (model_id, image_id, label_id, confidence, scores) VALUES (?, ?, ?, ?, ?)",
                                arguments: [modelId, image, labels[best].0, (p[best] * 1e6).rounded() / 1e6, scores])
             }
-            try context.audit(db, action: "model.import", entity: "model", entityId: modelId, after: [
+            try context.audit(db, action: .modelImport, entity: "model", entityId: modelId, after: [
                 "file": file, "predictions": predictions.count, "validation_size": items.count, "threshold": search.threshold as Any,
             ])
             try context.finish(db, status: "succeeded", counts: ["model_id": modelId, "predictions": predictions.count])

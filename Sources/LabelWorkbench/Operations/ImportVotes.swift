@@ -89,13 +89,13 @@ public enum ImportVotes {
                 if workers[vote.worker] == nil {
                     try db.execute(sql: "INSERT INTO worker (name, kind, created_at) VALUES (?, 'import', ?)", arguments: [vote.worker, context.clock.iso])
                     workers[vote.worker] = db.lastInsertedRowID
-                    try context.audit(db, action: "worker.add", entity: "worker", entityId: db.lastInsertedRowID, after: ["name": vote.worker, "kind": "import"])
+                    try context.audit(db, action: .workerAdd, entity: "worker", entityId: db.lastInsertedRowID, after: ["name": vote.worker, "kind": "import"])
                     summary.workersCreated += 1
                 }
                 var record = VoteRecord(imageId: vote.image, workerId: workers[vote.worker]!, labelId: vote.label,
                                         createdAt: context.clock.iso, runId: context.runId!)
                 try record.insert(db)
-                try context.audit(db, action: "vote.import", entity: "vote", entityId: record.id,
+                try context.audit(db, action: .voteImport, entity: "vote", entityId: record.id,
                                   after: ["image_id": vote.image, "worker": vote.worker, "label_id": vote.label, "file": file])
             }
             summary.recorded = planned.count

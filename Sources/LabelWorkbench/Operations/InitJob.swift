@@ -140,7 +140,7 @@ public enum InitJob {
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
             try settings.save(db)
-            try context.audit(db, action: "job.init", entity: "job", entityId: 1, after: [
+            try context.audit(db, action: .jobInit, entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
@@ -150,7 +150,7 @@ public enum InitJob {
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)
                 try label.insert(db)
-                try context.audit(db, action: "label.create", entity: "label", entityId: label.id,
+                try context.audit(db, action: .labelCreate, entity: "label", entityId: label.id,
                                   after: ["name": name, "class_index": index])
             }
             try context.finish(db, status: "succeeded", counts: ["labels": settings.labels.count])

@@ -28,7 +28,7 @@ public enum ManageWorkers {
                 if added.isEmpty { try context.begin(db) }
                 try db.execute(sql: "INSERT INTO worker (name, kind, created_at) VALUES (?, ?, ?)",
                                arguments: [name, kind, context.clock.iso])
-                try context.audit(db, action: "worker.add", entity: "worker", entityId: db.lastInsertedRowID,
+                try context.audit(db, action: .workerAdd, entity: "worker", entityId: db.lastInsertedRowID,
                                   after: ["name": name, "kind": kind, "active": 1])
                 added.append(name)
             }
@@ -49,7 +49,7 @@ public enum ManageWorkers {
             if (row["active"] as Int == 1) == active { return (false, 0) }
             try context.begin(db)
             try db.execute(sql: "UPDATE worker SET active = ? WHERE id = ?", arguments: [active ? 1 : 0, id])
-            try context.audit(db, action: active ? "worker.enable" : "worker.disable", entity: "worker", entityId: id,
+            try context.audit(db, action: active ? .workerEnable : .workerDisable, entity: "worker", entityId: id,
                               before: ["active": active ? 0 : 1], after: ["active": active ? 1 : 0])
             var released = 0
             if !active {

@@ -142,7 +142,7 @@ public enum RecordAnswers {
                               seconds: seconds, createdAt: context.clock.iso, runId: context.runId!)
         try vote.insert(db)
         let label = try String.fetchOne(db, sql: "SELECT name FROM label WHERE id = ?", arguments: [labelId])!
-        try context.audit(db, action: "vote.cast", entity: "vote", entityId: vote.id, after: [
+        try context.audit(db, action: .voteCast, entity: "vote", entityId: vote.id, after: [
             "image_id": row["image_id"] as Int64, "worker_id": row["worker_id"] as Int64, "label": label,
             "assignment_id": assignment, "seconds": seconds as Any,
         ])

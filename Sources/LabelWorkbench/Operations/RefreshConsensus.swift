@@ -68,20 +68,20 @@ public enum RefreshConsensus {
                     """, arguments: [labelId, confidence, votesPerImage[i], tie, posteriors, now, context.runId, image])
                 let before: [String: Any] = ["label": labels.first { $0.0 == old["label_id"] as Int64 }?.1 ?? "?",
                                              "confidence": old["confidence"] as Double, "votes": old["votes"] as Int, "tie": old["tie"] as Int]
-                try context.audit(db, action: "consensus.revise", entity: "consensus", entityId: image, before: before, after: after)
+                try context.audit(db, action: .consensusRevise, entity: "consensus", entityId: image, before: before, after: after)
                 summary.revised += 1
             } else {
                 try db.execute(sql: """
                     INSERT INTO consensus (image_id, label_id, confidence, votes, tie, method, posteriors, updated_at, run_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [image, labelId, confidence, votesPerImage[i], tie, DawidSkene.method, posteriors, now, context.runId])
-                try context.audit(db, action: "consensus.decide", entity: "consensus", entityId: image, after: after)
+                try context.audit(db, action: .consensusDecide, entity: "consensus", entityId: image, after: after)
                 summary.decided += 1
             }
         }
         for (image, old) in existing {  // images whose votes were all undone
             try db.execute(sql: "DELETE FROM consensus WHERE image_id = ?", arguments: [image])
-            try context.audit(db, action: "consensus.remove", entity: "consensus", entityId: image,
+            try context.audit(db, action: .consensusRemove, entity: "consensus", entityId: image,
                               before: ["confidence": old["confidence"] as Double, "votes": old["votes"] as Int])
             summary.removed += 1
         }

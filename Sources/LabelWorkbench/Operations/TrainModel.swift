@@ -169,7 +169,7 @@ public struct TrainModel {
                                  lowestThreshold, classThresholds, settings.target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
             try ModelValidation.record(db, modelId: id, items: validation.evidence)
-            try context.audit(db, action: "model.train", entity: "model", entityId: id, after: [
+            try context.audit(db, action: .modelTrain, entity: "model", entityId: id, after: [
                 "training_size": trainingSize, "validation_size": validationSize, "threshold": lowestThreshold as Any,
                 "class_thresholds": classThresholds,
                 "metrics": metrics, "refusal": refusal as Any,

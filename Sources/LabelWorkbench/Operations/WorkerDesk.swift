@@ -99,11 +99,11 @@ public enum WorkerDesk {
               status == "answered" || status == "skipped" else { return }
         if let vote = try Row.fetchOne(db, sql: "SELECT id, label_id FROM vote WHERE assignment_id = ?", arguments: [assignment]) {
             try db.execute(sql: "DELETE FROM vote WHERE id = ?", arguments: [vote["id"] as Int64])
-            try context.audit(db, action: "vote.undo", entity: "vote", entityId: vote["id"],
+            try context.audit(db, action: .voteUndo, entity: "vote", entityId: vote["id"],
                               before: ["assignment_id": assignment, "label_id": vote["label_id"] as Int64])
         }
         try db.execute(sql: "UPDATE assignment SET status = 'open', closed_at = NULL WHERE id = ?", arguments: [assignment])
-        try context.audit(db, action: "assignment.reopen", entity: "assignment", entityId: assignment,
+        try context.audit(db, action: .assignmentReopen, entity: "assignment", entityId: assignment,
                           before: ["status": status], after: ["status": "open"])
     }
 

@@ -31,12 +31,12 @@ public struct RunContext: Sendable {
     }
 
     /// Appends one audit row. `before`/`after` are JSON-able dictionaries or nil.
-    public func audit(_ db: Database, action: String, entity: String, entityId: Int64?,
+    public func audit(_ db: Database, action: AuditAction, entity: String, entityId: Int64?,
                       before: [String: Any]? = nil, after: [String: Any]? = nil) throws {
         try db.execute(sql: """
             INSERT INTO audit_event (at, actor, run_id, action, entity, entity_id, before, after)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [clock.iso, actor, runId, action, entity, entityId,
+            """, arguments: [clock.iso, actor, runId, action.rawValue, entity, entityId,
                              before.map { JSON.text($0) }, after.map { JSON.text($0) }])
     }
 
