@@ -22,7 +22,7 @@ public enum AccessTokens {
                 }
                 issued.append((name, try issue(db, role: "worker", workerId: id, context: context)))
             }
-            try context.finish(db, status: "succeeded", counts: ["links": issued.count])
+            try context.finish(db, status: .succeeded, counts: ["links": issued.count])
             return issued
         }
     }
@@ -35,7 +35,7 @@ public enum AccessTokens {
         return try store.pool.write { db in
             if ownRun { try context.begin(db) }
             let secret = try issue(db, role: "owner", workerId: nil, context: context)
-            if ownRun { try context.finish(db, status: "succeeded", counts: ["links": 1]) }
+            if ownRun { try context.finish(db, status: .succeeded, counts: ["links": 1]) }
             return secret
         }
     }

@@ -174,7 +174,7 @@ public struct AssignImages {
                 let used = try Self.imagesWithHumanWork(db)
                 summary.budgetReached = used >= humanCap
             }
-            try context.finish(db, status: "succeeded", counts: summary.counts)
+            try context.finish(db, status: .succeeded, counts: summary.counts)
             return summary
         }
         self.context = context

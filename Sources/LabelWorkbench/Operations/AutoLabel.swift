@@ -151,7 +151,7 @@ public struct AutoLabel {
             summary.machineLabeled = try Int.fetchOne(db, sql: "SELECT count(*) FROM machine_label")!
             times.add("labels", since: labelsStarted)
             summary.seconds = times.rounded
-            try context.finish(db, status: "succeeded", counts: [
+            try context.finish(db, status: .succeeded, counts: [
                 "seconds": summary.seconds,
                 "model_id": summary.modelId, "predicted": summary.predicted, "added": summary.added, "revised": summary.revised,
                 "withdrawn": summary.withdrawn, "machine_labeled": summary.machineLabeled,

@@ -34,7 +34,7 @@ public enum ChangeSettings {
             try context.audit(db, action: .jobSettings, entity: "job", entityId: 1,
                               before: Dictionary(uniqueKeysWithValues: changed.map { (option($0.0), $0.0.value) }),
                               after: Dictionary(uniqueKeysWithValues: changed.map { (option($0.1), $0.1.value) }))
-            try context.finish(db, status: "succeeded", counts: ["changed": changed.count])
+            try context.finish(db, status: .succeeded, counts: ["changed": changed.count])
             return changed.map { old, new in "\(old.option) \(old.value) → \(new.value)" }
         }
     }

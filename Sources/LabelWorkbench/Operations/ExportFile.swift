@@ -29,12 +29,12 @@ public enum ExportFile {
                     "format": format.rawValue, "rows": summary.rows, "sha256": summary.sha256, "out": out ?? "stdout",
                     "only": options.only.rawValue,
                 ])
-                try context.finish(db, status: "succeeded", counts: ["rows": summary.rows, "bytes": summary.bytes, "sha256": summary.sha256])
+                try context.finish(db, status: .succeeded, counts: ["rows": summary.rows, "bytes": summary.bytes, "sha256": summary.sha256])
             }
             return summary
         } catch {
             output.abandon()
-            try? context.end(in: store, status: "failed", counts: ["error": "\(error)"])
+            try? context.end(in: store, status: .failed, counts: ["error": "\(error)"])
             throw error
         }
     }

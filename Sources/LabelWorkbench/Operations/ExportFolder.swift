@@ -61,12 +61,12 @@ public enum ExportFolder {
                     "format": "folder", "out": root.path, "images": summary.images, "written": summary.written,
                     "removed": summary.removed, "per_split": summary.perSplit,
                 ])
-                try context.finish(db, status: "succeeded", counts: ["images": summary.images, "written": summary.written,
+                try context.finish(db, status: .succeeded, counts: ["images": summary.images, "written": summary.written,
                                                                      "unchanged": summary.unchanged, "removed": summary.removed])
             }
             return summary
         } catch {
-            try? context.end(in: store, status: "failed", counts: ["error": "\(error)"])
+            try? context.end(in: store, status: .failed, counts: ["error": "\(error)"])
             throw LWError.unreadableInput(path: request.out, reason: "the folder export stopped (\(Text.abbreviated("\(error)"))); rerun it to finish")
         }
     }

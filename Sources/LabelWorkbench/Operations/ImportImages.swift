@@ -54,11 +54,11 @@ public struct ImportImages {
             }
         } catch {
             progress?.finish()
-            try? context.end(in: store, status: "failed", counts: summary.counts)
+            try? context.end(in: store, status: .failed, counts: summary.counts)
             throw error
         }
         progress?.finish()
-        try context.end(in: store, status: summary.failed == 0 ? "succeeded" : "partial", counts: summary.counts)
+        try context.end(in: store, status: summary.failed == 0 ? .succeeded : .partial, counts: summary.counts)
         return summary
     }
 

@@ -124,7 +124,7 @@ public enum ImportPredictions {
             try context.audit(db, action: .modelImport, entity: "model", entityId: modelId, after: [
                 "file": file, "predictions": predictions.count, "validation_size": items.count, "threshold": search.threshold as Any,
             ])
-            try context.finish(db, status: "succeeded", counts: ["model_id": modelId, "predictions": predictions.count])
+            try context.finish(db, status: .succeeded, counts: ["model_id": modelId, "predictions": predictions.count])
             return Summary(modelId: modelId, reused: false, predictions: predictions.count, validationSize: items.count,
                            threshold: search.threshold, refusal: refusal)
         }

@@ -100,7 +100,7 @@ public enum ImportVotes {
             }
             summary.recorded = planned.count
             summary.consensus = try RefreshConsensus.run(db, context: context)
-            try context.finish(db, status: summary.invalid.isEmpty ? "succeeded" : "partial",
+            try context.finish(db, status: summary.invalid.isEmpty ? .succeeded : .partial,
                                counts: ["recorded": summary.recorded, "already_recorded": summary.alreadyRecorded, "invalid": summary.invalid.count])
             return summary
         }

@@ -153,7 +153,7 @@ public enum InitJob {
                 try context.audit(db, action: .labelCreate, entity: "label", entityId: label.id,
                                   after: ["name": name, "class_index": index])
             }
-            try context.finish(db, status: "succeeded", counts: ["labels": settings.labels.count])
+            try context.finish(db, status: .succeeded, counts: ["labels": settings.labels.count])
             return .created
         }
     }

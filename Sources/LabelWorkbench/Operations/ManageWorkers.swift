@@ -32,7 +32,7 @@ public enum ManageWorkers {
                                   after: ["name": name, "kind": kind, "active": 1])
                 added.append(name)
             }
-            if !added.isEmpty { try context.finish(db, status: "succeeded", counts: ["added": added.count]) }
+            if !added.isEmpty { try context.finish(db, status: .succeeded, counts: ["added": added.count]) }
             return added
         }
     }
@@ -59,7 +59,7 @@ public enum ManageWorkers {
                 }
                 released = open.count
             }
-            try context.finish(db, status: "succeeded", counts: ["released": released])
+            try context.finish(db, status: .succeeded, counts: ["released": released])
             return (true, released)
         }
     }

@@ -53,7 +53,7 @@ public enum RecordAnswers {
             }
             summary.recorded = plan.valid.count
             summary.consensus = try RefreshConsensus.run(db, context: context)
-            try context.finish(db, status: plan.invalid.isEmpty ? "succeeded" : "partial", counts: [
+            try context.finish(db, status: plan.invalid.isEmpty ? .succeeded : .partial, counts: [
                 "recorded": summary.recorded, "already_recorded": summary.alreadyRecorded, "invalid": summary.invalid.count, "file": file,
             ])
             return summary
@@ -225,7 +225,7 @@ public struct ReviewSession {
         let skipped = history.count - answered
         return try store.pool.write { db in
             let summary = try RefreshConsensus.run(db, context: context)
-            try context.finish(db, status: "succeeded", counts: ["answered": answered, "skipped": skipped])
+            try context.finish(db, status: .succeeded, counts: ["answered": answered, "skipped": skipped])
             return summary
         }
     }

@@ -7,7 +7,7 @@ public enum RunConsensus {
         return try store.pool.write { db in
             try context.begin(db)
             let summary = try RefreshConsensus.run(db, context: context)
-            try context.finish(db, status: "succeeded", counts: [
+            try context.finish(db, status: .succeeded, counts: [
                 "images": summary.images, "decided": summary.decided, "revised": summary.revised, "removed": summary.removed,
             ])
             return summary

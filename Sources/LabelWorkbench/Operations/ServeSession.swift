@@ -18,11 +18,11 @@ public enum ServeSession {
     public static func finish(store: Store, context: RunContext, counts: [String: Int]) async throws {
         try await store.pool.write { db in
             _ = try RefreshConsensus.run(db, context: context)
-            try context.finish(db, status: "succeeded", counts: counts)
+            try context.finish(db, status: .succeeded, counts: counts)
         }
     }
 
     public static func fail(store: Store, context: RunContext, error: Error) {
-        try? context.end(in: store, status: "failed", counts: ["error": "\(error)"])
+        try? context.end(in: store, status: .failed, counts: ["error": "\(error)"])
     }
 }

@@ -66,7 +66,7 @@ public struct TrainModel {
             var times = PartTimes()
             var summary = try train(&times)
             summary.seconds = times.rounded
-            try context.end(in: store, status: "succeeded", counts: [
+            try context.end(in: store, status: .succeeded, counts: [
                 "seconds": summary.seconds,
                 "model_id": summary.modelId, "reused": summary.reused, "training_size": summary.trainingSize,
                 "validation_size": summary.validationSize, "threshold": summary.threshold as Any,

@@ -24,10 +24,10 @@ public struct RunContext: Sendable {
         runId = db.lastInsertedRowID
     }
 
-    public func finish(_ db: Database, status: String, counts: [String: Any]) throws {
+    public func finish(_ db: Database, status: RunStatus, counts: [String: Any]) throws {
         guard let runId else { return }
         try db.execute(sql: "UPDATE run SET finished_at = ?, status = ?, counts = ? WHERE id = ?",
-                       arguments: [clock.iso, status, JSON.text(counts), runId])
+                       arguments: [clock.iso, status.rawValue, JSON.text(counts), runId])
     }
 
     /// Appends one audit row. `before`/`after` are JSON-able dictionaries or nil.
@@ -57,12 +57,12 @@ public struct RunContext: Sendable {
         do {
             return try work()
         } catch {
-            try? end(in: store, status: "failed", counts: ["error": "\(error)"])
+            try? end(in: store, status: .failed, counts: ["error": "\(error)"])
             throw error
         }
     }
 
-    public func end(in store: Store, status: String, counts: [String: Any]) throws {
+    public func end(in store: Store, status: RunStatus, counts: [String: Any]) throws {
         try store.pool.write { db in try finish(db, status: status, counts: counts) }
     }
 }
@@ -78,4 +78,10 @@ public enum RunLog {
             }
         }
     }
+}
+
+/// How a run ended (`run.status`); `running` until it does, `interrupted`
+/// when its process is found gone.
+public enum RunStatus: String, Sendable, CaseIterable {
+    case running, succeeded, partial, failed, interrupted
 }
