@@ -47,7 +47,7 @@ struct NetworkBench: ParsableCommand {
         guard labelNames.count == 2 else { throw ValidationError("\(data)/ground_truth.csv: expected two labels, found \(labelNames)") }
         func image(_ path: String) throws -> RGBImage {
             let bytes = try Data(contentsOf: root.appendingPathComponent(path))
-            return try bytes.withUnsafeBytes { try FeatureExtractor.prepare($0, sides: [side]) }[0]
+            return try bytes.withUnsafeBytes { try ScaledDecode.images($0, longSides: [side]) }[0]
         }
         var pool = truth.filter { $0["split"] == "pool" }.compactMap { $0["path"] }.sorted()
         var rng = SeededGenerator(seed: seed)

@@ -97,10 +97,28 @@ public enum CSVText {
     }
 }
 
+/// One answer: either `assignmentId`, or `worker` + `source`; its file line.
+public struct AnswerRow: Sendable, Equatable {
+    public var line: Int
+    public var assignmentId: String?
+    public var worker: String?
+    public var source: String?
+    public var label: String
+    public var seconds: Double?
+    public init(line: Int, assignmentId: String? = nil, worker: String? = nil, source: String? = nil, label: String, seconds: Double? = nil) {
+        self.line = line
+        self.assignmentId = assignmentId
+        self.worker = worker
+        self.source = source
+        self.label = label
+        self.seconds = seconds
+    }
+}
+
 /// `lw review --answers FILE`: header `assignment_id,label` or
 /// `worker,source,label`, optionally with `seconds`.
 public enum AnswersFile {
-    public static func read(_ path: String) throws -> [RecordAnswers.Row] {
+    public static func read(_ path: String) throws -> [AnswerRow] {
         let (header, records) = try CSVText.read(path)
         let byAssignment = header.contains("assignment_id") && header.contains("label")
         let byWorker = header.contains("worker") && header.contains("source") && header.contains("label")
@@ -109,7 +127,7 @@ public enum AnswersFile {
         }
         return records.map { record in
             let f = record.fields
-            return RecordAnswers.Row(line: record.line,
+            return AnswerRow(line: record.line,
                                      assignmentId: byAssignment ? f["assignment_id"] ?? "" : nil,
                                      worker: byAssignment ? nil : f["worker"] ?? "",
                                      source: byAssignment ? nil : f["source"] ?? "",

@@ -111,7 +111,7 @@ public struct ConvNetTraining {
     }
 
     /// One training image: at most `side` pixels on its longer side (as
-    /// `FeatureExtractor.prepare` scales it), its target
+    /// `ScaledDecode.images` scales it), its target
     /// distribution over the labels, and its weight in the loss.
     public struct Example: Sendable {
         public var image: RGBImage

@@ -46,28 +46,6 @@ public struct FeatureExtractor: Codable, Sendable, Equatable {
     /// The image sizes the banks need, decoded once per image.
     public var sides: [Int] { banks.map(\.side) }
 
-    // MARK: Preparing images
-
-    /// Decodes an image file's bytes once (TurboJPEG scaled to just above the
-    /// largest size needed) and resizes it for each bank.
-    public static func prepare(_ bytes: UnsafeRawBufferPointer, sides: [Int]) throws -> [RGBImage] {
-        guard let largest = sides.max() else { return [] }
-        let format = ImageFormat.sniff(bytes)
-        var decoded: RGBImage
-        if format == .jpeg {
-            let (w, h) = try JPEGCodec.header(bytes)
-            let minSide = Int((Double(largest) * Double(min(w, h)) / Double(max(w, h))).rounded(.up))
-            decoded = try JPEGCodec.decode(bytes, minSide: max(1, minSide))
-        } else {
-            decoded = try ImageProbe.decode(bytes)
-        }
-        return sides.map { side in
-            let scale = Double(side) / Double(max(decoded.width, decoded.height))
-            let w = max(1, Int((Double(decoded.width) * scale).rounded())), h = max(1, Int((Double(decoded.height) * scale).rounded()))
-            return Resize.area(decoded, width: w, height: h)
-        }
-    }
-
     // MARK: Encoding
 
     /// The feature vector of one image, given its resized versions (one per bank).

@@ -114,6 +114,6 @@ public struct BuiltinModel: Codable, Sendable {
     /// cannot be read or decoded.
     static func convnetInput(_ path: String, side: Int) -> RGBImage? {
         guard let bytes = try? FileReader.readAll(path) else { return nil }
-        return try? bytes.withUnsafeBytes { try FeatureExtractor.prepare($0, sides: [side]) }.first
+        return try? bytes.withUnsafeBytes { try ScaledDecode.images($0, longSides: [side]) }.first
     }
 }

@@ -35,7 +35,7 @@ public enum FeatureCache {
         progress?.start("learn features", total: sample.count)
         let prepared: [[RGBImage]?] = parallelMap(sample) { path in
             guard let bytes = try? FileReader.readAll(path) else { return nil }
-            return try? bytes.withUnsafeBytes { try FeatureExtractor.prepare($0, sides: sides) }
+            return try? bytes.withUnsafeBytes { try ScaledDecode.images($0, longSides: sides) }
         }
         progress?.advance(by: sample.count)
         progress?.finish()
@@ -73,7 +73,7 @@ public enum FeatureCache {
         let sides = extractor.sides
         try pipelined(missing, batchSize: batchSize, transform: { item -> [Float]? in
             guard let bytes = try? FileReader.readAll(item.1),
-                  let images = try? bytes.withUnsafeBytes({ try FeatureExtractor.prepare($0, sides: sides) }) else { return nil }
+                  let images = try? bytes.withUnsafeBytes({ try ScaledDecode.images($0, longSides: sides) }) else { return nil }
             return extractor.encode(images)
         }) { batch, vectors in
             try store.pool.write { db in

@@ -5,23 +5,8 @@ import GRDB
 /// time from the interactive review and the browser. Each answer inserts a
 /// vote, closes its assignment and writes their audit rows in one transaction.
 public enum RecordAnswers {
-    /// One row of an answers file. Either `assignmentId`, or `worker` + `source`.
-    public struct Row: Sendable, Equatable {
-        public var line: Int
-        public var assignmentId: String?
-        public var worker: String?
-        public var source: String?
-        public var label: String
-        public var seconds: Double?
-        public init(line: Int, assignmentId: String? = nil, worker: String? = nil, source: String? = nil, label: String, seconds: Double? = nil) {
-            self.line = line
-            self.assignmentId = assignmentId
-            self.worker = worker
-            self.source = source
-            self.label = label
-            self.seconds = seconds
-        }
-    }
+    /// One answer (a row of an answers file, or one from a review).
+    public typealias Row = AnswerRow
 
     public struct Summary: Sendable, Equatable {
         public var recorded = 0
