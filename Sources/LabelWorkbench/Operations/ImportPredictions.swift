@@ -20,66 +20,12 @@ public enum ImportPredictions {
     }
 
     public static func run(file: String, store: Store, context: RunContext) throws -> Summary {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw LWError.unreadableInput(path: file, reason: "cannot read the file; check the path")
-        }
+        let names = try store.pool.read { try LabelRecord.names($0) }
+        let (lines, parseErrors, data) = try PredictionsFile.read(file, labels: names)
         var context = context
         return try store.pool.write { db in
             let labels = try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
-            let names = labels.map(\.1)
-            let resolver = try SourceResolver(db)
-            var bySha: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT sha256, id FROM image") { bySha[row[0]] = row[1] }
-            var predictions: [Int64: [Double]] = [:]
-            var errors: [String] = []
-            var lineNumber = 0
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
-                lineNumber += 1
-                let text = line.trimmingCharacters(in: .whitespaces)
-                if text.isEmpty { continue }
-                func bad(_ reason: String) { errors.append("\(file):\(lineNumber): \(reason)") }
-                guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                    bad("not a JSON object"); continue
-                }
-                var image: Int64?
-                if let sha = object["sha256"] as? String {
-                    image = bySha[sha.lowercased()]
-                    if image == nil { bad("no imported image has sha256 \(sha)"); continue }
-                } else if let ref = object["source-ref"] as? String {
-                    switch resolver.resolve(ref) {
-                    case .found(let id): image = id
-                    case .missing: bad("no imported image has source-ref '\(ref)'"); continue
-                    case .ambiguous(let n): bad("source-ref '\(ref)' matches \(n) images by file name; give the full path"); continue
-                    }
-                } else { bad("needs \"source-ref\" or \"sha256\""); continue }
-                var p = [Double](repeating: 0, count: labels.count)
-                if let scores = object["scores"] as? [String: Any] {
-                    var ok = true
-                    for (name, value) in scores {
-                        guard let index = names.firstIndex(of: name) else { bad("unknown label '\(name)' in scores (labels: \(names.joined(separator: ", ")))"); ok = false; break }
-                        guard let v = (value as? NSNumber)?.doubleValue, v >= 0, v.isFinite else { bad("score of '\(name)' is not a number ≥ 0"); ok = false; break }
-                        p[index] = v
-                    }
-                    if !ok { continue }
-                    let sum = p.reduce(0, +)
-                    guard sum > 0 else { bad("scores are all 0"); continue }
-                    p = p.map { $0 / sum }
-                } else if let label = object["label"] as? String {
-                    guard let index = names.firstIndex(of: label) else { bad("unknown label '\(label)' (labels: \(names.joined(separator: ", ")))"); continue }
-                    guard let confidence = (object["confidence"] as? NSNumber)?.doubleValue, confidence >= 0, confidence <= 1 else {
-                        bad("\"confidence\" must be a number from 0 to 1"); continue
-                    }
-                    for k in 0..<p.count { p[k] = k == index ? confidence : (1 - confidence) / Double(p.count - 1) }
-                } else { bad("needs \"label\" with \"confidence\", or \"scores\""); continue }
-                if predictions[image!] != nil { bad("a second prediction for the same image"); continue }
-                predictions[image!] = p
-            }
-            if !errors.isEmpty {
-                let shown = errors.prefix(10).joined(separator: "\n")
-                throw LWError.invalidArgument(shown + (errors.count > 10 ? "\n… and \(errors.count - 10) more bad lines" : "") + "\nnothing was imported; fix the lines and run again")
-            }
-            if predictions.isEmpty { throw LWError.badInputLine(file: file, line: 1, reason: "no predictions in the file") }
-
+            let predictions = try resolve(lines, file: file, earlier: parseErrors, db: db)
             let job = try JobSettings.load(db)
             let target = job.targetAccuracy, confidence = job.thresholdConfidence
             let z = ThresholdSearch.zScore(confidence: confidence)
@@ -128,5 +74,35 @@ public enum ImportPredictions {
             return Summary(modelId: modelId, reused: false, predictions: predictions.count, validationSize: items.count,
                            threshold: search.threshold, refusal: refusal)
         }
+    }
+
+    /// Each line's image: by hash, or by source (a unique file name will do).
+    /// Unknown or ambiguous images and a second line for one image are listed
+    /// in one error.
+    static func resolve(_ lines: [PredictionsFile.Line], file: String, earlier: [(line: Int, reason: String)],
+                        db: Database) throws -> [Int64: [Double]] {
+        let resolver = try SourceResolver(db)
+        var bySha: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT sha256, id FROM image") { bySha[row[0]] = row[1] }
+        var predictions: [Int64: [Double]] = [:], errors = earlier
+        for line in lines {
+            func bad(_ reason: String) { errors.append((line.number, reason)) }
+            let image: Int64
+            switch line.image {
+            case .sha256(let sha):
+                guard let id = bySha[sha] else { bad("no imported image has sha256 \(sha)"); continue }
+                image = id
+            case .source(let ref):
+                switch resolver.resolve(ref) {
+                case .found(let id): image = id
+                case .missing: bad("no imported image has source-ref '\(Text.abbreviated(ref))'"); continue
+                case .ambiguous(let n): bad("source-ref '\(Text.abbreviated(ref))' matches \(n) images by file name; give the full path"); continue
+                }
+            }
+            if predictions[image] != nil { bad("a second prediction for the same image"); continue }
+            predictions[image] = line.probabilities
+        }
+        try PredictionsFile.throwIfAny(errors, path: file)
+        return predictions
     }
 }
