@@ -120,7 +120,7 @@ final class ServerQueryPlanTests: XCTestCase {
         let queries: [(String, StatementArguments)] = [
             (WorkerDesk.nextSQL, [1, 2]), (WorkerDesk.progressSQL, [1]), (WorkerDesk.lastClosedSQL, [1]),
             (ReviewImage.imageSQL, [1, 1]),
-            ("SELECT 1 FROM access_token WHERE token_sha256 = ? AND revoked_at IS NULL", ["x"]),
+            (AccessTokens.holderSQL, ["x"]),
         ]
         for (sql, arguments) in queries {
             let plan = try fixture.store.pool.read { db in

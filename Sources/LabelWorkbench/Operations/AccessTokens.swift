@@ -49,14 +49,17 @@ public enum AccessTokens {
     /// Who holds `secret`, if it is a working link of an active worker or the owner.
     public static func holder(of secret: String, _ db: Database) throws -> Holder? {
         guard isWellFormed(secret) else { return nil }
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT t.role, t.worker_id, w.name, w.active FROM access_token AS t LEFT JOIN worker AS w ON w.id = t.worker_id
-            WHERE t.token_sha256 = ? AND t.revoked_at IS NULL
-            """, arguments: [digest(secret)]) else { return nil }
+        guard let row = try Row.fetchOne(db, sql: holderSQL, arguments: [digest(secret)]) else { return nil }
         if row["role"] as String == "owner" { return .owner }
         guard row["active"] as Int == 1 else { return nil }
         return .worker(id: row["worker_id"], name: row["name"])
     }
+
+    /// A link's holder by the link's digest: one index search per request.
+    public static let holderSQL = """
+        SELECT t.role, t.worker_id, w.name, w.active FROM access_token AS t LEFT JOIN worker AS w ON w.id = t.worker_id
+        WHERE t.token_sha256 = ? AND t.revoked_at IS NULL
+        """
 
     /// 32 random bytes, base64url without padding (43 characters).
     static func newSecret() -> String {
