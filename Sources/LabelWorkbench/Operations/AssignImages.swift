@@ -56,42 +56,87 @@ public struct AssignImages {
         let options = self.options
         let summary: Summary = try store.pool.write { db in
             let job = try JobSettings.load(db)
-            let threshold = job.extraVoteBelowConfidence, validationThreshold = job.validationExtraVoteBelow
-            let perImage = options.perImage ?? job.workersPerImage
-            let maxPerImage = max(perImage, options.maxPerImage ?? job.maxWorkersPerImage)
-            // An explicit --max-per-image caps the validation sample too.
-            let validationMaxPerImage = options.maxPerImage == nil ? max(maxPerImage, job.validationMaxWorkersPerImage) : maxPerImage
             let activeWorkers = try Int64.fetchAll(db, sql: "SELECT id FROM worker WHERE active = 1 AND kind = 'human' ORDER BY id")
-            if activeWorkers.isEmpty {
-                throw LWError.invalidArgument("no active workers: add some with `lw workers add NAME...`")
-            }
-            if perImage > activeWorkers.count {
-                throw LWError.invalidArgument("--per-image \(perImage) needs at least \(perImage) active workers, there are \(activeWorkers.count): add workers or lower --per-image")
-            }
+            let limits = try Limits(job: job, options: options, activeWorkers: activeWorkers.count)
             try RunLog.markInterruptedRuns(db)
             try context.begin(db)
-            var summary = Summary()
-            summary.expired = try Assignments.expireOverdue(db, context: context)
+            var round = try Round(db: db, context: context, limits: limits, options: options, workers: activeWorkers)
+            round.summary.expired = try Assignments.expireOverdue(db, context: context)
             _ = try RefreshConsensus.run(db, context: context)
+            try round.refillImagesInProgress()
+            try round.topUpUnfinishedImages()
+            try round.capByHumanBudget(job)
+            try round.drawNewImages(randomShare: job.randomShare)
+            if let cap = round.humanCap { round.summary.budgetReached = try Self.imagesWithHumanWork(db) >= cap }
+            try context.finish(db, status: .succeeded, counts: round.summary.counts)
+            return round.summary
+        }
+        self.context = context
+        return summary
+    }
 
-            var planner = try WorkerPlanner(db, workers: activeWorkers, maxOpen: options.maxOpenPerWorker, seed: options.seed)
-            let expiresAt = options.expiresAfter.map { Timestamp.iso(context.clock.now().addingTimeInterval($0)) }
-            func give(_ image: Int64, count: Int, reason: String) throws -> Int {
-                // Images whose votes disagree go to the workers consensus trusts most.
-                let chosen = try planner.choose(count, for: image, db: db, preferAccurate: reason == "overlap")
-                for worker in chosen {
-                    try db.execute(sql: """
-                        INSERT INTO assignment (image_id, worker_id, reason, created_at, expires_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [image, worker, reason, context.clock.iso, expiresAt, context.runId])
-                    try context.audit(db, action: .assignmentCreate, entity: "assignment", entityId: db.lastInsertedRowID,
-                                      after: ["image_id": image, "worker_id": worker, "reason": reason, "expires_at": expiresAt as Any])
-                }
-                summary.assignments += chosen.count
-                if chosen.count < count { summary.imagesShortOfWorkers += 1 }
-                return chosen.count
+    /// How many workers an image gets, from the job's settings and the options.
+    struct Limits {
+        var perImage: Int
+        var maxPerImage: Int
+        var validationMaxPerImage: Int
+        var threshold: Double
+        var validationThreshold: Double
+
+        init(job: JobSettings, options: Options, activeWorkers: Int) throws {
+            perImage = options.perImage ?? job.workersPerImage
+            maxPerImage = max(perImage, options.maxPerImage ?? job.maxWorkersPerImage)
+            // An explicit --max-per-image caps the validation sample too.
+            validationMaxPerImage = options.maxPerImage == nil ? max(maxPerImage, job.validationMaxWorkersPerImage) : maxPerImage
+            threshold = job.extraVoteBelowConfidence
+            validationThreshold = job.validationExtraVoteBelow
+            if activeWorkers == 0 { throw LWError.invalidArgument("no active workers: add some with `lw workers add NAME...`") }
+            if perImage > activeWorkers {
+                throw LWError.invalidArgument("--per-image \(perImage) needs at least \(perImage) active workers, there are \(activeWorkers): add workers or lower --per-image")
             }
+        }
+    }
 
-            // 1. Images in progress that lost a worker (released, expired, disabled).
+    /// One `lw assign` inside its transaction: the images it still may start
+    /// (`budget`), the workers' load (`planner`) and what it did (`summary`).
+    struct Round {
+        let db: Database
+        let context: RunContext
+        let limits: Limits
+        let options: Options
+        let expiresAt: String?
+        var planner: WorkerPlanner
+        var summary = Summary()
+        var budget = Int.max
+        var humanCap: Int?
+
+        init(db: Database, context: RunContext, limits: Limits, options: Options, workers: [Int64]) throws {
+            self.db = db
+            self.context = context
+            self.limits = limits
+            self.options = options
+            expiresAt = options.expiresAfter.map { Timestamp.iso(context.clock.now().addingTimeInterval($0)) }
+            planner = try WorkerPlanner(db, workers: workers, maxOpen: options.maxOpenPerWorker, seed: options.seed)
+        }
+
+        /// Gives `image` to up to `count` workers; returns how many it got.
+        mutating func give(_ image: Int64, count: Int, reason: String) throws -> Int {
+            // Images whose votes disagree go to the workers consensus trusts most.
+            let chosen = try planner.choose(count, for: image, db: db, preferAccurate: reason == "overlap")
+            for worker in chosen {
+                try db.execute(sql: """
+                    INSERT INTO assignment (image_id, worker_id, reason, created_at, expires_at, run_id) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [image, worker, reason, context.clock.iso, expiresAt, context.runId])
+                try context.audit(db, action: .assignmentCreate, entity: "assignment", entityId: db.lastInsertedRowID,
+                                  after: ["image_id": image, "worker_id": worker, "reason": reason, "expires_at": expiresAt as Any])
+            }
+            summary.assignments += chosen.count
+            if chosen.count < count { summary.imagesShortOfWorkers += 1 }
+            return chosen.count
+        }
+
+        /// 1. Images in progress that lost a worker (released, expired, disabled).
+        mutating func refillImagesInProgress() throws {
             let inProgress = try Row.fetchAll(db, sql: """
                 SELECT a.image_id, count(*) AS open, coalesce(c.votes, 0) AS votes
                 FROM assignment AS a LEFT JOIN consensus AS c ON c.image_id = a.image_id
@@ -100,85 +145,80 @@ public struct AssignImages {
             summary.imagesInProgress = inProgress.count
             for row in inProgress {
                 let have = (row["open"] as Int) + (row["votes"] as Int)
-                if have < perImage { _ = try give(row["image_id"], count: perImage - have, reason: "refill") }
+                if have < limits.perImage { _ = try give(row["image_id"], count: limits.perImage - have, reason: "refill") }
             }
-            var budget = options.limit.map { max(0, $0 - inProgress.count) } ?? Int.max
+            budget = options.limit.map { max(0, $0 - inProgress.count) } ?? Int.max
+        }
 
-            // 2. Labeled images short of votes, then images whose votes disagree
-            //    (dynamic overlap). The validation sample (images picked at random)
-            //    has the stricter bar and more workers, two at a time: the threshold
-            //    search needs labels near truth, and in a loop that assigns once a
-            //    round one vote at a time would take rounds to get there.
-            if budget > 0 {
-                // The cheap tests first: the picking reason is looked up only for images that may need more.
-                let isValidation = "\(TrainModel.firstReasonSQL(image: "c.image_id")) = 'random'"
-                let unfinished = try Row.fetchAll(db, sql: """
-                    SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation FROM consensus AS c
-                    WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < max(?, ?) AND CASE WHEN \(isValidation)
-                            THEN 1 ELSE c.votes < ? AND c.confidence < ? END))
-                      AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
-                    ORDER BY c.votes < ? DESC, c.confidence, c.image_id
-                    """, arguments: [perImage, validationMaxPerImage, threshold, validationThreshold, maxPerImage, threshold, perImage])
-                for row in unfinished where budget > 0 {
-                    let votes: Int = row["votes"]
-                    let isOverlap = votes >= perImage
-                    let extra = row["is_validation"] as Bool ? min(Self.validationWorkersPerOverlap, validationMaxPerImage - votes) : 1
-                    if try give(row["image_id"], count: isOverlap ? extra : perImage - votes, reason: isOverlap ? "overlap" : "refill") > 0 {
-                        budget -= 1
-                        if isOverlap { summary.overlapImages += 1 } else { summary.refilledImages += 1 }
-                    }
-                    if planner.exhausted { break }
+        /// 2. Labeled images short of votes, then images whose votes disagree
+        /// (dynamic overlap). The validation sample (images picked at random)
+        /// has the stricter bar and more workers, two at a time: the threshold
+        /// search needs labels near truth, and in a loop that assigns once a
+        /// round one vote at a time would take rounds to get there.
+        mutating func topUpUnfinishedImages() throws {
+            guard budget > 0 else { return }
+            // The cheap tests first: the picking reason is looked up only for images that may need more.
+            let isValidation = "\(TrainModel.firstReasonSQL(image: "c.image_id")) = 'random'"
+            let unfinished = try Row.fetchAll(db, sql: """
+                SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation FROM consensus AS c
+                WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < max(?, ?) AND CASE WHEN \(isValidation)
+                        THEN 1 ELSE c.votes < ? AND c.confidence < ? END))
+                  AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+                ORDER BY c.votes < ? DESC, c.confidence, c.image_id
+                """, arguments: [limits.perImage, limits.validationMaxPerImage, limits.threshold, limits.validationThreshold,
+                                 limits.maxPerImage, limits.threshold, limits.perImage])
+            for row in unfinished where budget > 0 {
+                let votes: Int = row["votes"]
+                let isOverlap = votes >= limits.perImage
+                let extra = row["is_validation"] as Bool ? min(AssignImages.validationWorkersPerOverlap, limits.validationMaxPerImage - votes) : 1
+                if try give(row["image_id"], count: isOverlap ? extra : limits.perImage - votes, reason: isOverlap ? "overlap" : "refill") > 0 {
+                    budget -= 1
+                    if isOverlap { summary.overlapImages += 1 } else { summary.refilledImages += 1 }
                 }
+                if planner.exhausted { break }
             }
+        }
 
-            // Budget of human labeling (job settings): no new images past it.
-            var humanCap: Int? = job.maxHumanLabels
+        /// The job's budget of human labeling: no new images past it.
+        mutating func capByHumanBudget(_ job: JobSettings) throws {
+            humanCap = job.maxHumanLabels
             if let percent = job.maxHumanPercent {
                 let images = try Int.fetchOne(db, sql: "SELECT count(*) FROM image")!
                 humanCap = min(humanCap ?? Int.max, Int(Double(images) * percent / 100))
             }
-            if let humanCap {
-                let used = try Self.imagesWithHumanWork(db)
-                budget = min(budget, max(0, humanCap - used))
-            }
+            if let humanCap { budget = min(budget, max(0, humanCap - (try AssignImages.imagesWithHumanWork(db)))) }
+        }
 
-            // 3. New images, in the strategy's order. With a model, a share of them
-            //    is still drawn at random so that validation stays a random sample.
+        /// 3. New images, in the strategy's order. With a model, a share of them
+        /// is still drawn at random so that validation stays a random sample.
+        mutating func drawNewImages(randomShare: Double) throws {
             let hasModel = try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL LIMIT 1") != nil
             let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)
             summary.strategyUsed = useUncertain ? "uncertain" : "random"
             var seen = Set<Int64>()
-            func draw(_ sql: String, reason: String, count: Int) throws {
-                var left = count
-                while left > 0 && !planner.exhausted {
-                    let batch = try Int64.fetchAll(db, sql: sql, arguments: [min(left, 500) + seen.count]).filter { !seen.contains($0) }
-                    if batch.isEmpty { return }
-                    for image in batch where left > 0 && !planner.exhausted {
-                        seen.insert(image)
-                        if try give(image, count: perImage, reason: reason) > 0 {
-                            left -= 1
-                            budget -= 1
-                            summary.newImages += 1
-                        }
+            if useUncertain {
+                let randomCount = budget == Int.max ? 0 : Int((Double(budget) * randomShare).rounded(.up))
+                try draw(Queue.nextRandom, reason: "random", count: randomCount, seen: &seen)
+                try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
+            }
+            try draw(Queue.nextRandom, reason: "random", count: budget, seen: &seen)  // everything left (images the model has not scored)
+        }
+
+        private mutating func draw(_ sql: String, reason: String, count: Int, seen: inout Set<Int64>) throws {
+            var left = count
+            while left > 0 && !planner.exhausted {
+                let batch = try Int64.fetchAll(db, sql: sql, arguments: [min(left, 500) + seen.count]).filter { !seen.contains($0) }
+                if batch.isEmpty { return }
+                for image in batch where left > 0 && !planner.exhausted {
+                    seen.insert(image)
+                    if try give(image, count: limits.perImage, reason: reason) > 0 {
+                        left -= 1
+                        budget -= 1
+                        summary.newImages += 1
                     }
                 }
             }
-            if useUncertain {
-                let share = job.randomShare
-                let randomCount = budget == Int.max ? 0 : Int((Double(budget) * share).rounded(.up))
-                try draw(Queue.nextRandom, reason: "random", count: randomCount)
-                try draw(Queue.nextUncertain, reason: "uncertain", count: budget)
-            }
-            try draw(Queue.nextRandom, reason: "random", count: budget)  // everything left (images the model has not scored)
-            if let humanCap {
-                let used = try Self.imagesWithHumanWork(db)
-                summary.budgetReached = used >= humanCap
-            }
-            try context.finish(db, status: .succeeded, counts: summary.counts)
-            return summary
         }
-        self.context = context
-        return summary
     }
 }
 
