@@ -20,37 +20,51 @@ public enum RefreshConsensus {
 
     public static func run(_ db: Database, context: RunContext) throws -> Summary {
         let labels = try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT v.image_id, v.worker_id, l.class_index FROM vote AS v JOIN label AS l ON l.id = v.label_id ORDER BY v.image_id, v.worker_id
-            """)
-        var imageIndex: [Int64: Int] = [:], workerIndex: [Int64: Int] = [:]
+        let votes = try Votes(db)
+        let result = DawidSkene.fit(votes.ballots, items: votes.images.count, workers: votes.workers.count, classes: labels.count)
+        var summary = Summary()
+        summary.images = votes.images.count
+        summary.iterations = result.iterations
+        try writeConsensus(result, votes: votes, labels: labels, summary: &summary, db: db, context: context)
+        try writeWorkerQuality(result, votes: votes, labels: labels, db: db, context: context)
+        return summary
+    }
+
+    /// Every vote as a ballot, with dense indices for images and workers.
+    struct Votes {
         var images: [Int64] = [], workers: [Int64] = []
         var ballots: [Ballot] = []
-        ballots.reserveCapacity(rows.count)
-        for row in rows {
-            let image: Int64 = row[0], worker: Int64 = row[1]
-            let i = imageIndex[image] ?? { imageIndex[image] = images.count; images.append(image); return images.count - 1 }()
-            let w = workerIndex[worker] ?? { workerIndex[worker] = workers.count; workers.append(worker); return workers.count - 1 }()
-            ballots.append(Ballot(item: i, worker: w, label: row[2]))
-        }
-        var summary = Summary()
-        summary.images = images.count
-        let result = DawidSkene.fit(ballots, items: images.count, workers: workers.count, classes: labels.count)
-        summary.iterations = result.iterations
-        var votesPerImage = [Int](repeating: 0, count: images.count)
-        var agreeing = [Int](repeating: 0, count: workers.count), cast = [Int](repeating: 0, count: workers.count)
-        for b in ballots {
-            votesPerImage[b.item] += 1
-            cast[b.worker] += 1
-            if result.labels[b.item] == b.label { agreeing[b.worker] += 1 }
+
+        init(_ db: Database) throws {
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT v.image_id, v.worker_id, l.class_index FROM vote AS v JOIN label AS l ON l.id = v.label_id ORDER BY v.image_id, v.worker_id
+                """)
+            var imageIndex: [Int64: Int] = [:], workerIndex: [Int64: Int] = [:]
+            ballots.reserveCapacity(rows.count)
+            for row in rows {
+                let image: Int64 = row[0], worker: Int64 = row[1]
+                if imageIndex[image] == nil { imageIndex[image] = images.count; images.append(image) }
+                if workerIndex[worker] == nil { workerIndex[worker] = workers.count; workers.append(worker) }
+                ballots.append(Ballot(item: imageIndex[image]!, worker: workerIndex[worker]!, label: row[2]))
+            }
         }
 
+        var perImage: [Int] {
+            var counts = [Int](repeating: 0, count: images.count)
+            for b in ballots { counts[b.item] += 1 }
+            return counts
+        }
+    }
+
+    /// Inserts, revises or removes consensus rows where they changed, with audit rows.
+    static func writeConsensus(_ result: ConsensusResult, votes: Votes, labels: [(Int64, String)], summary: inout Summary,
+                               db: Database, context: RunContext) throws {
         var existing: [Int64: Row] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT image_id, label_id, confidence, votes, tie FROM consensus") {
             existing[row["image_id"]] = row
         }
-        let now = context.clock.iso
-        for (i, image) in images.enumerated() {
+        let now = context.clock.iso, votesPerImage = votes.perImage
+        for (i, image) in votes.images.enumerated() {
             let labelId = labels[result.labels[i]].0
             let confidence = (result.posteriors[i][result.labels[i]] * 1e6).rounded() / 1e6
             let tie = result.ties[i] ? 1 : 0
@@ -85,13 +99,20 @@ public enum RefreshConsensus {
                               before: ["confidence": old["confidence"] as Double, "votes": old["votes"] as Int])
             summary.removed += 1
         }
+    }
 
-        // Worker quality: derived estimates, rewritten (without audit rows) only where they moved.
+    /// Worker quality: derived estimates, rewritten (without audit rows) only where they moved.
+    static func writeWorkerQuality(_ result: ConsensusResult, votes: Votes, labels: [(Int64, String)], db: Database, context: RunContext) throws {
+        var agreeing = [Int](repeating: 0, count: votes.workers.count), cast = agreeing
+        for b in votes.ballots {
+            cast[b.worker] += 1
+            if result.labels[b.item] == b.label { agreeing[b.worker] += 1 }
+        }
         var oldQuality: [Int64: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT worker_id, votes, agreement, accuracy, confusion FROM worker_quality") {
             oldQuality[row["worker_id"]] = "\(row["votes"] as Int)|\(row["agreement"] as Double)|\(row["accuracy"] as Double)|\(row["confusion"] as String)"
         }
-        for (w, worker) in workers.enumerated() {
+        for (w, worker) in votes.workers.enumerated() {
             let confusion = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { k, truth in
                 (truth.1, Dictionary(uniqueKeysWithValues: labels.enumerated().map { l, voted in
                     (voted.1, (result.confusion[w][k][l] * 1e3).rounded() / 1e3) }))
@@ -102,11 +123,10 @@ public enum RefreshConsensus {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO worker_quality (worker_id, votes, agreement, accuracy, confusion, updated_at, run_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [worker, cast[w], agreement, accuracy, confusion, now, context.runId])
+                """, arguments: [worker, cast[w], agreement, accuracy, confusion, context.clock.iso, context.runId])
         }
         for worker in oldQuality.keys {
             try db.execute(sql: "DELETE FROM worker_quality WHERE worker_id = ?", arguments: [worker])
         }
-        return summary
     }
 }
