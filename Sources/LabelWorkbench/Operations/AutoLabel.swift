@@ -58,7 +58,8 @@ public struct AutoLabel {
         }
         // Probabilities per candidate image.
         var probabilities: [Int64: [Double]] = [:]
-        if (model["kind"] as String) == "builtin" {
+        let isBuiltin = ModelKind(rawValue: model["kind"]) == .builtin
+        if isBuiltin {
             guard let extractorId: Int64 = model["extractor_id"], let weights: Data = model["weights"],
                   let extractor = try store.pool.read({ db in try FeatureCache.current(db) }), extractor.id == extractorId else {
                 throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
@@ -81,7 +82,6 @@ public struct AutoLabel {
            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
             thresholdFor = labels.map { (object[$0.1] as? NSNumber)?.doubleValue }
         }
-        let isBuiltin = (model["kind"] as String) == "builtin"
         let labelsStarted = Date()
         try store.pool.write { db in
             let busy = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT image_id FROM assignment WHERE status = 'open'"))

@@ -33,7 +33,8 @@ public enum ImportPredictions {
             hasher.update(data: data)
             hasher.update(data: Data("\(target)\(TrainModel.confidenceKey(confidence))".utf8))
             let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = 'external' AND labeled_set = ?", arguments: [digest]) {
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = ? AND labeled_set = ?",
+                                         arguments: [ModelKind.external.rawValue, digest]) {
                 return Summary(modelId: id, reused: true, predictions: predictions.count, validationSize: 0, threshold: nil, refusal: nil)
             }
             // Validation: random-picked human labels the file also predicts.
@@ -56,8 +57,8 @@ public enum ImportPredictions {
             try db.execute(sql: """
                 INSERT INTO model (kind, algorithm, parameters, training_size, validation_size, metrics, threshold, target_accuracy,
                                    labeled_set, created_at, run_id)
-                VALUES ('external', 'external', ?, 0, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [JSON.text(["file": file, "bound": TrainModel.boundDescription(confidence: confidence, z: z)]), items.count, JSON.text(metrics), search.threshold, target, digest,
+                VALUES (?, 'external', ?, 0, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [ModelKind.external.rawValue, JSON.text(["file": file, "bound": TrainModel.boundDescription(confidence: confidence, z: z)]), items.count, JSON.text(metrics), search.threshold, target, digest,
                                  context.clock.iso, context.runId])
             let modelId = db.lastInsertedRowID
             try ModelValidation.record(db, modelId: modelId, items: validation.evidence)

@@ -181,7 +181,8 @@ extension TrainModel {
     /// network (same side, labels and layers): where this round's networks start.
     private func previousConvNets(side: Int, classes: Int) throws -> (modelId: Int64, nets: [ConvNet])? {
         guard let row = try store.pool.read({ db in
-            try Row.fetchOne(db, sql: "SELECT id, weights FROM model WHERE kind = 'builtin' AND algorithm LIKE '%+convnet' ORDER BY id DESC LIMIT 1")
+            try Row.fetchOne(db, sql: "SELECT id, weights FROM model WHERE kind = ? AND algorithm LIKE '%+convnet' ORDER BY id DESC LIMIT 1",
+                           arguments: [ModelKind.builtin.rawValue])
         }), let weights: Data = row["weights"], let nets = (try? JSONDecoder().decode(BuiltinModel.self, from: weights))?.convnets,
               nets.count == 2, nets.allSatisfy({ $0.side == side && $0.classes == classes && $0.channels == ConvNet.defaultChannels })
         else { return nil }

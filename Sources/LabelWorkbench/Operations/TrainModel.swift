@@ -158,14 +158,15 @@ public struct TrainModel {
         let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
         let inserted: Int64? = try store.pool.write { db in
             // Another `lw train` may have stored this very model while this one computed.
-            if try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = 'builtin' AND labeled_set = ?", arguments: [setHash]) != nil {
+            if try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = ? AND labeled_set = ?",
+                                     arguments: [ModelKind.builtin.rawValue, setHash]) != nil {
                 return nil
             }
             try db.execute(sql: """
                 INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
                                    class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
-                VALUES ('builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [ModelKind.builtin.rawValue, algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
                                  lowestThreshold, classThresholds, settings.target, setHash, weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
             try ModelValidation.record(db, modelId: id, items: validation.evidence)
@@ -189,8 +190,8 @@ public struct TrainModel {
             guard let existing = try Row.fetchOne(db, sql: """
                 SELECT m.id, m.training_size, m.validation_size, m.threshold, m.metrics, m.class_thresholds, a.after AS trained
                 FROM model AS m LEFT JOIN audit_event AS a ON a.entity = 'model' AND a.entity_id = m.id AND a.action = 'model.train'
-                WHERE m.kind = 'builtin' AND m.labeled_set = ? ORDER BY m.id DESC LIMIT 1
-                """, arguments: [labeledSet]) else { return nil }
+                WHERE m.kind = ? AND m.labeled_set = ? ORDER BY m.id DESC LIMIT 1
+                """, arguments: [ModelKind.builtin.rawValue, labeledSet]) else { return nil }
             func object(_ column: String) -> [String: Any] {
                 ((try? JSONSerialization.jsonObject(with: Data(((existing[column] as String?) ?? "{}").utf8))) as? [String: Any]) ?? [:]
             }

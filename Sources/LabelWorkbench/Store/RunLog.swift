@@ -85,3 +85,8 @@ public enum RunLog {
 public enum RunStatus: String, Sendable, CaseIterable {
     case running, succeeded, partial, failed, interrupted
 }
+
+/// `model.kind`: trained by `lw train`, or imported by `lw predictions import`.
+public enum ModelKind: String, Sendable, CaseIterable {
+    case builtin, external
+}
