@@ -79,14 +79,3 @@ public enum RunLog {
         }
     }
 }
-
-/// How a run ended (`run.status`); `running` until it does, `interrupted`
-/// when its process is found gone.
-public enum RunStatus: String, Sendable, CaseIterable {
-    case running, succeeded, partial, failed, interrupted
-}
-
-/// `model.kind`: trained by `lw train`, or imported by `lw predictions import`.
-public enum ModelKind: String, Sendable, CaseIterable {
-    case builtin, external
-}
