@@ -56,32 +56,10 @@ public struct AutoLabel {
         let candidates = try store.pool.read { db in
             try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus) ORDER BY id")
         }
-        // Probabilities per candidate image.
-        var probabilities: [Int64: [Double]] = [:]
         let isBuiltin = ModelKind(rawValue: model["kind"]) == .builtin
-        if isBuiltin {
-            guard let extractorId: Int64 = model["extractor_id"], let weights: Data = model["weights"],
-                  let extractor = try store.pool.read({ db in try FeatureCache.current(db) }), extractor.id == extractorId else {
-                throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
-            }
-            let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
-            (probabilities, summary.unreadable) = try score(builtin, extractor: extractor, candidates: candidates, times: &times)
-        } else {
-            // External models: their stored predictions are the probabilities.
-            try store.pool.read { db in
-                for row in try Row.fetchAll(db, sql: "SELECT image_id, scores FROM prediction WHERE model_id = ?", arguments: [summary.modelId]) {
-                    let scores = (try? JSONSerialization.jsonObject(with: Data((row[1] as String).utf8)) as? [String: Double]) ?? [:]
-                    probabilities[row[0]] = labels.map { scores[$0.1] ?? 0 }
-                }
-            }
-        }
+        let probabilities = try self.probabilities(model, labels: labels, candidates: candidates, summary: &summary, times: &times)
         summary.predicted = probabilities.count
-        // Per-label thresholds when the model has them, else its single threshold.
-        var thresholdFor = labels.map { _ in summary.threshold }
-        if let text: String = model["class_thresholds"],
-           let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] {
-            thresholdFor = labels.map { (object[$0.1] as? NSNumber)?.doubleValue }
-        }
+        let thresholdFor = Self.thresholds(model, labels: labels.map(\.1))
         let labelsStarted = Date()
         try store.pool.write { db in
             let busy = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT image_id FROM assignment WHERE status = 'open'"))
@@ -150,6 +128,39 @@ public struct AutoLabel {
             ])
         }
         return summary
+    }
+
+    /// Each candidate's probabilities: scored by the built-in model (features and
+    /// maps computed where missing), or an external model's stored predictions.
+    private func probabilities(_ model: Row, labels: [(Int64, String)], candidates: [Int64], summary: inout Summary,
+                               times: inout PartTimes) throws -> [Int64: [Double]] {
+        guard ModelKind(rawValue: model["kind"]) == .builtin else {
+            return try store.pool.read { db in
+                var probabilities: [Int64: [Double]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT image_id, scores FROM prediction WHERE model_id = ?", arguments: [summary.modelId]) {
+                    let scores = (try? JSONSerialization.jsonObject(with: Data((row[1] as String).utf8)) as? [String: Double]) ?? [:]
+                    probabilities[row[0]] = labels.map { scores[$0.1] ?? 0 }
+                }
+                return probabilities
+            }
+        }
+        guard let extractorId: Int64 = model["extractor_id"], let weights: Data = model["weights"],
+              let extractor = try store.pool.read({ db in try FeatureCache.current(db) }), extractor.id == extractorId else {
+            throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
+        }
+        let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
+        let (probabilities, unreadable) = try score(builtin, extractor: extractor, candidates: candidates, times: &times)
+        summary.unreadable = unreadable
+        return probabilities
+    }
+
+    /// Each label's threshold: the model's per-label ones when it has them, else its single one.
+    static func thresholds(_ model: Row, labels: [String]) -> [Double?] {
+        guard let text: String = model["class_thresholds"],
+              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            return labels.map { _ in model["threshold"] as Double? }
+        }
+        return labels.map { (object[$0] as? NSNumber)?.doubleValue }
     }
 
     /// What the latest model does with one image's machine label.
