@@ -153,34 +153,58 @@ public struct TrainModel {
                                          backbone: backboneFit, backboneWeight: backboneWeight, backboneAvailable: backbone != nil)
         // Says what was trained: a half with fewer than two readable images leaves the filters alone.
         let algorithm = Self.algorithm + (backboneFit == nil ? "" : "+backbone") + (networks == nil ? "" : "+convnet")
-        let trainingSize = usable.count, validationSize = items.count
-        let lowestThreshold = thresholds.compactMap { $0 }.min()
-        let classThresholds = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, thresholds[$0] as Any) }))
-        let inserted: Int64? = try store.pool.write { db in
-            // Another `lw train` may have stored this very model while this one computed.
+        let row = NewModel(algorithm: algorithm, parameters: parameters, extractorId: extractorId, trainingSize: usable.count,
+                           validationSize: items.count, metrics: metrics, thresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)),
+                           target: settings.target, labeledSet: setHash, weights: weights, refusal: refusal)
+        guard let modelId = try insert(row, evidence: validation.evidence) else { return try existingModel(labeledSet: setHash)! }
+        return Summary(modelId: modelId, reused: false, trainingSize: row.trainingSize, validationSize: row.validationSize,
+                       threshold: row.lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: row.thresholds,
+                       backboneMissing: settings.backbone && backbone == nil)
+    }
+
+    /// A trained model's row, as `insert` stores it.
+    struct NewModel {
+        var algorithm: String
+        var parameters: String
+        var extractorId: Int64
+        var trainingSize: Int
+        var validationSize: Int
+        var metrics: [String: Double]
+        /// Each label's threshold; nil: the model may not label it.
+        var thresholds: [String: Double?]
+        var target: Double
+        var labeledSet: String
+        var weights: Data
+        var refusal: String?
+
+        var lowestThreshold: Double? { thresholds.values.compactMap { $0 }.min() }
+        var classThresholdsJSON: String { JSON.text(thresholds.mapValues { $0 as Any }) }
+    }
+
+    /// Stores the model with its validation evidence and audit row; nil when
+    /// another `lw train` stored this very model while this one computed.
+    private func insert(_ model: NewModel, evidence: [ModelValidation.Item]) throws -> Int64? {
+        let context = self.context
+        return try store.pool.write { db in
             if try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = ? AND labeled_set = ?",
-                                     arguments: [ModelKind.builtin.rawValue, setHash]) != nil {
+                                     arguments: [ModelKind.builtin.rawValue, model.labeledSet]) != nil {
                 return nil
             }
             try db.execute(sql: """
                 INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
                                    class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [ModelKind.builtin.rawValue, algorithm, parameters, extractorId, trainingSize, validationSize, JSON.text(metrics),
-                                 lowestThreshold, classThresholds, settings.target, setHash, weights, context.clock.iso, context.runId])
+                """, arguments: [ModelKind.builtin.rawValue, model.algorithm, model.parameters, model.extractorId, model.trainingSize,
+                                 model.validationSize, JSON.text(model.metrics), model.lowestThreshold, model.classThresholdsJSON,
+                                 model.target, model.labeledSet, model.weights, context.clock.iso, context.runId])
             let id = db.lastInsertedRowID
-            try ModelValidation.record(db, modelId: id, items: validation.evidence)
+            try ModelValidation.record(db, modelId: id, items: evidence)
             try context.audit(db, action: .modelTrain, entity: "model", entityId: id, after: [
-                "training_size": trainingSize, "validation_size": validationSize, "threshold": lowestThreshold as Any,
-                "class_thresholds": classThresholds,
-                "metrics": metrics, "refusal": refusal as Any,
+                "training_size": model.trainingSize, "validation_size": model.validationSize, "threshold": model.lowestThreshold as Any,
+                "class_thresholds": model.classThresholdsJSON, "metrics": model.metrics, "refusal": model.refusal as Any,
             ])
             return id
         }
-        guard let modelId = inserted else { return try existingModel(labeledSet: setHash)! }
-        return Summary(modelId: modelId, reused: false, trainingSize: trainingSize, validationSize: validationSize,
-                       threshold: lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)),
-                       backboneMissing: settings.backbone && backbone == nil)
     }
 
     /// The model already trained on this labeled set with these settings (`lw train` is
