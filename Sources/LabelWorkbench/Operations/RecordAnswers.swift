@@ -65,26 +65,11 @@ public enum RecordAnswers {
             guard let labelId = labels[row.label] else {
                 bad("unknown label '\(row.label)' (labels: \(labelList))"); continue
             }
-            var assignmentId: Int64
-            if let text = row.assignmentId {
-                guard let id = Int64(text) else { bad("assignment_id '\(text)' is not a number"); continue }
-                assignmentId = id
-            } else {
-                let worker = row.worker ?? "", source = row.source ?? ""
-                guard let workerId = try Int64.fetchOne(db, sql: "SELECT id FROM worker WHERE name = ?", arguments: [worker]) else {
-                    bad("unknown worker '\(worker)'"); continue
-                }
-                guard let imageId = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE source = ? ORDER BY id LIMIT 1", arguments: [source]) else {
-                    bad("unknown source '\(source)' (not an imported image)"); continue
-                }
-                if let open = try Int64.fetchOne(db, sql: "SELECT id FROM assignment WHERE image_id = ? AND worker_id = ? AND status = 'open'", arguments: [imageId, workerId]) {
-                    assignmentId = open
-                } else if let previous = try Int64.fetchOne(db, sql: "SELECT label_id FROM vote WHERE image_id = ? AND worker_id = ?", arguments: [imageId, workerId]) {
-                    if previous == labelId { noOps += 1 } else { bad("worker '\(worker)' already answered '\(labels.first { $0.value == previous }!.key)' for \(source)") }
-                    continue
-                } else {
-                    bad("worker '\(worker)' has no open assignment for \(source): run `lw assign` first"); continue
-                }
+            let assignmentId: Int64
+            switch try assignment(of: row, labelId: labelId, labels: labels, db: db) {
+            case .found(let id): assignmentId = id
+            case .alreadyRecorded: noOps += 1; continue
+            case .invalid(let reason): bad(reason); continue
             }
             if let first = firstRow[assignmentId] {
                 if first.label == row.label { noOps += 1; continue }
@@ -118,6 +103,33 @@ public enum RecordAnswers {
         }
         valid.removeAll { conflicting.contains($0.assignment) }
         return (valid, invalid.sorted { $0.line < $1.line }, noOps)
+    }
+
+    enum AssignmentLookup { case found(Int64), alreadyRecorded, invalid(String) }
+
+    /// The assignment a row answers: by its id, or by worker and source (their
+    /// open assignment; a vote they already cast with this label is a no-op).
+    static func assignment(of row: Row, labelId: Int64, labels: [String: Int64], db: Database) throws -> AssignmentLookup {
+        if let text = row.assignmentId {
+            guard let id = Int64(text) else { return .invalid("assignment_id '\(text)' is not a number") }
+            return .found(id)
+        }
+        let worker = row.worker ?? "", source = row.source ?? ""
+        guard let workerId = try Int64.fetchOne(db, sql: "SELECT id FROM worker WHERE name = ?", arguments: [worker]) else {
+            return .invalid("unknown worker '\(worker)'")
+        }
+        guard let imageId = try Int64.fetchOne(db, sql: "SELECT id FROM image WHERE source = ? ORDER BY id LIMIT 1", arguments: [source]) else {
+            return .invalid("unknown source '\(source)' (not an imported image)")
+        }
+        if let open = try Int64.fetchOne(db, sql: "SELECT id FROM assignment WHERE image_id = ? AND worker_id = ? AND status = 'open'",
+                                         arguments: [imageId, workerId]) {
+            return .found(open)
+        }
+        if let previous = try Int64.fetchOne(db, sql: "SELECT label_id FROM vote WHERE image_id = ? AND worker_id = ?", arguments: [imageId, workerId]) {
+            return previous == labelId ? .alreadyRecorded
+                : .invalid("worker '\(worker)' already answered '\(labels.first { $0.value == previous }!.key)' for \(source)")
+        }
+        return .invalid("worker '\(worker)' has no open assignment for \(source): run `lw assign` first")
     }
 
     /// Inserts the vote and closes the assignment (caller's transaction).
