@@ -42,47 +42,8 @@ public enum ImportVotes {
         var context = context
         return try store.pool.write { db in
             var summary = Summary()
-            let labels = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM label").map { ($0[0] as String, $0[1] as Int64) })
-            let labelList = try LabelRecord.names(db).joined(separator: ", ")
-            let resolver = try SourceResolver(db)
             var workers = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM worker").map { ($0[0] as String, $0[1] as Int64) })
-            var existing: [String: Int64] = [:]  // "image|worker" -> label id
-            for r in try GRDB.Row.fetchAll(db, sql: "SELECT image_id, worker_id, label_id FROM vote") {
-                existing["\(r[0] as Int64)|\(r[1] as Int64)"] = r[2]
-            }
-            var planned: [(image: Int64, worker: String, label: Int64)] = []
-            // Each worker's first row for an image: the same vote again counts
-            // once; two different labels reject both rows.
-            var firstRow: [String: (line: Int, label: String)] = [:]
-            var conflicting = Set<String>()
-            for row in rows {
-                func bad(_ reason: String) { summary.invalid.append(.init(line: row.line, reason: reason)) }
-                guard let labelId = labels[row.label] else { bad("unknown label '\(row.label)' (labels: \(labelList))"); continue }
-                guard ManageWorkers.isValidName(row.worker) else { bad("worker name '\(row.worker)' is not usable (letters, digits, . _ - @)"); continue }
-                let image: Int64
-                switch resolver.resolve(row.source) {
-                case .found(let id): image = id
-                case .missing: bad("unknown source '\(row.source)' (not an imported image)"); continue
-                case .ambiguous(let n): bad("source '\(row.source)' matches \(n) images by file name; give the full path"); continue
-                }
-                let key = "\(image)|\(row.worker)"
-                if let first = firstRow[key] {
-                    if first.label == row.label { summary.alreadyRecorded += 1; continue }
-                    bad("\(row.worker) votes '\(first.label)' for \(row.source) on line \(first.line) and '\(row.label)' here; keep one")
-                    if conflicting.insert(key).inserted {
-                        summary.invalid.append(.init(line: first.line, reason: "\(row.worker) votes '\(first.label)' for \(row.source) here and '\(row.label)' on line \(row.line); keep one"))
-                    }
-                    continue
-                }
-                firstRow[key] = (row.line, row.label)
-                if let workerId = workers[row.worker], let previous = existing["\(image)|\(workerId)"] {
-                    if previous == labelId { summary.alreadyRecorded += 1 } else { bad("\(row.worker) already voted another label for \(row.source)") }
-                    continue
-                }
-                planned.append((image, row.worker, labelId))
-            }
-            planned.removeAll { conflicting.contains("\($0.image)|\($0.worker)") }
-            summary.invalid.sort { $0.line < $1.line }
+            let planned = try plan(rows, workers: workers, summary: &summary, db: db)
             if (!summary.invalid.isEmpty && !skipInvalid) || planned.isEmpty { return summary }
             try context.begin(db)
             for vote in planned {
@@ -104,5 +65,53 @@ public enum ImportVotes {
                                counts: ["recorded": summary.recorded, "already_recorded": summary.alreadyRecorded, "invalid": summary.invalid.count])
             return summary
         }
+    }
+
+    /// The votes to record: every row checked first (label, worker name,
+    /// source, repeats within the file, votes already stored); the bad ones,
+    /// sorted by line, and the no-ops counted in `summary`.
+    static func plan(_ rows: [Row], workers: [String: Int64], summary: inout Summary,
+                     db: Database) throws -> [(image: Int64, worker: String, label: Int64)] {
+        let labels = Dictionary(uniqueKeysWithValues: try LabelRecord.inClassOrder(db).map { ($0.name, $0.id!) })
+        let labelList = try LabelRecord.names(db).joined(separator: ", ")
+        let resolver = try SourceResolver(db)
+        var existing: [String: Int64] = [:]  // "image|worker" -> label id
+        for r in try GRDB.Row.fetchAll(db, sql: "SELECT image_id, worker_id, label_id FROM vote") {
+            existing["\(r[0] as Int64)|\(r[1] as Int64)"] = r[2]
+        }
+        var planned: [(image: Int64, worker: String, label: Int64)] = []
+        // Each worker's first row for an image: the same vote again counts
+        // once; two different labels reject both rows.
+        var firstRow: [String: (line: Int, label: String)] = [:]
+        var conflicting = Set<String>()
+        var invalid: [RecordAnswers.Invalid] = []
+        for row in rows {
+            func bad(_ reason: String) { invalid.append(.init(line: row.line, reason: reason)) }
+            guard let labelId = labels[row.label] else { bad("unknown label '\(row.label)' (labels: \(labelList))"); continue }
+            guard ManageWorkers.isValidName(row.worker) else { bad("worker name '\(row.worker)' is not usable (letters, digits, . _ - @)"); continue }
+            let image: Int64
+            switch resolver.resolve(row.source) {
+            case .found(let id): image = id
+            case .missing: bad("unknown source '\(row.source)' (not an imported image)"); continue
+            case .ambiguous(let n): bad("source '\(row.source)' matches \(n) images by file name; give the full path"); continue
+            }
+            let key = "\(image)|\(row.worker)"
+            if let first = firstRow[key] {
+                if first.label == row.label { summary.alreadyRecorded += 1; continue }
+                bad("\(row.worker) votes '\(first.label)' for \(row.source) on line \(first.line) and '\(row.label)' here; keep one")
+                if conflicting.insert(key).inserted {
+                    invalid.append(.init(line: first.line, reason: "\(row.worker) votes '\(first.label)' for \(row.source) here and '\(row.label)' on line \(row.line); keep one"))
+                }
+                continue
+            }
+            firstRow[key] = (row.line, row.label)
+            if let workerId = workers[row.worker], let previous = existing["\(image)|\(workerId)"] {
+                if previous == labelId { summary.alreadyRecorded += 1 } else { bad("\(row.worker) already voted another label for \(row.source)") }
+                continue
+            }
+            planned.append((image, row.worker, labelId))
+        }
+        summary.invalid = invalid.sorted { $0.line < $1.line }
+        return planned.filter { !conflicting.contains("\($0.image)|\($0.worker)") }
     }
 }
