@@ -150,7 +150,7 @@ final class ClassifierTests: XCTestCase {
         let a = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.001)
         let b = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.001)
         XCTAssertEqual(a, b)
-        let correct = zip(x, y).filter { DawidSkene.decide(a.probabilities(s.apply($0.0))).label == $0.1 }.count
+        let correct = zip(x, y).filter { Probabilities.argmax(a.probabilities(s.apply($0.0))) == $0.1 }.count
         XCTAssertEqual(correct, 200)
         XCTAssertGreaterThan(a.probabilities(s.apply([3, 0.5, 0.5]))[1], 0.9)
     }
@@ -159,7 +159,7 @@ final class ClassifierTests: XCTestCase {
         let x: [[Float]] = (0..<90).map { i in [Float(i % 3 == 0 ? 1 : 0), Float(i % 3 == 1 ? 1 : 0)] }
         let y = (0..<90).map { $0 % 3 }
         let model = SoftmaxRegression.fit(x, labels: y, classes: 3, l2: 0.001)
-        for i in 0..<3 { XCTAssertEqual(DawidSkene.decide(model.probabilities(x[i])).label, i) }
+        for i in 0..<3 { XCTAssertEqual(Probabilities.argmax(model.probabilities(x[i])), i) }
     }
 }
 
@@ -209,7 +209,7 @@ final class FeatureTests: XCTestCase {
         let labels = specs.map { $0.withMark ? 0 : 1 }
         let oof = TrainModel.outOfFold(x: features, y: labels, weights: [Double](repeating: 1, count: 240),
                                        folds: (0..<240).map { $0 % 5 }, classes: 2, l2: 0.01)
-        let accuracy = Double(zip(oof, labels).filter { DawidSkene.decide($0.0).label == $0.1 }.count) / 240
+        let accuracy = Double(zip(oof, labels).filter { Probabilities.argmax($0.0) == $0.1 }.count) / 240
         XCTAssertGreaterThan(accuracy, 0.85, "held-out accuracy \(accuracy)")
     }
 }

@@ -73,7 +73,7 @@ public struct AutoLabel {
             for id in probabilities.keys.sorted() {
                 guard !human.contains(id) else { continue }
                 let p = probabilities[id]!
-                let (best, _) = DawidSkene.decide(p)
+                let best = Probabilities.argmax(p)
                 let confidence = (p[best] * 1e6).rounded() / 1e6
                 let labelId = labels[best].0
                 if isBuiltin {

@@ -63,7 +63,7 @@ public enum ImportPredictions {
             let modelId = db.lastInsertedRowID
             try ModelValidation.record(db, modelId: modelId, items: validation.evidence)
             for (image, p) in predictions.sorted(by: { $0.key < $1.key }) {
-                let best = DawidSkene.decide(p).label
+                let best = Probabilities.argmax(p)
                 let scores = JSON.text(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, (p[$0] * 1e6).rounded() / 1e6) }))
                 try db.execute(sql: "INSERT INTO prediction (model_id, image_id, label_id, confidence, scores) VALUES (?, ?, ?, ?, ?)",
                                arguments: [modelId, image, labels[best].0, (p[best] * 1e6).rounded() / 1e6, scores])

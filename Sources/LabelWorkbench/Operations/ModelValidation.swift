@@ -32,7 +32,7 @@ enum ModelValidation {
         var sample = Sample()
         for (i, human) in humans.enumerated() where human.pickedAtRandom {
             guard let p = prediction(i) else { continue }
-            let predicted = DawidSkene.decide(p).label
+            let predicted = Probabilities.argmax(p)
             sample.items.append(.init(confidence: p[predicted], correct: human.posteriors[predicted], prior: priors[predicted]))
             sample.evidence.append(.init(imageId: human.imageId, predicted: predicted, human: human.label, confidence: p[predicted],
                                       labelRight: human.posteriors[predicted]))
