@@ -11,12 +11,17 @@ final class ConcurrencyTests: XCTestCase {
 
     /// Starts the same command `count` times at once and waits for all.
     private func together(_ arguments: [String], count: Int = 4) throws -> [LWRunner.Result] {
+        try together(count: count) { _ in arguments }
+    }
+
+    /// Starts `count` commands at once (the i-th's arguments from `arguments(i)`) and waits for all.
+    private func together(count: Int, _ arguments: @escaping @Sendable (Int) -> [String]) throws -> [LWRunner.Result] {
         let results = UnsafeMutableBufferPointer<LWRunner.Result?>.allocate(capacity: count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         nonisolated(unsafe) let slots = results
         let runner = lw!
-        DispatchQueue.concurrentPerform(iterations: count) { i in slots[i] = try? runner.run(arguments, timeout: 300) }
+        DispatchQueue.concurrentPerform(iterations: count) { i in slots[i] = try? runner.run(arguments(i), timeout: 300) }
         return results.map { $0! }
     }
 
@@ -57,13 +62,7 @@ final class ConcurrencyTests: XCTestCase {
             try text.write(to: lw.directory.appendingPathComponent("answers\(i).csv"), atomically: true, encoding: .utf8)
         }
         // Four workers' files at once, each twice.
-        let results = UnsafeMutableBufferPointer<LWRunner.Result?>.allocate(capacity: 8)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        nonisolated(unsafe) let slots = results
-        let runner = lw!
-        DispatchQueue.concurrentPerform(iterations: 8) { i in slots[i] = try? runner.run(["review", "--answers", "answers\(i % 4).csv"], timeout: 300) }
-        assertClean(results.map { $0! }, "review --answers")
+        assertClean(try together(count: 8) { ["review", "--answers", "answers\($0 % 4).csv"] }, "review --answers")
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 160)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM (SELECT assignment_id FROM vote GROUP BY assignment_id HAVING count(*) > 1)"), 0)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM consensus"), 40)

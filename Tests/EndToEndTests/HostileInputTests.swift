@@ -254,7 +254,7 @@ final class HostileInputTests: XCTestCase {
         ]
         for (number, (line, message)) in cases.enumerated() {
             let name = "bad\(number).manifest"
-            write(name, Array((outputLine("images/img0001.jpg", metadata: [:]) + "\n" + line + "\n").utf8).dropFirst(0).map { $0 })
+            write(name, Array((outputLine("images/img0001.jpg", metadata: [:]) + "\n" + line + "\n").utf8))
             let result = try lw.run(["import", "--manifest", name, "--labels-from", "logo-job"])
             XCTAssertEqual(result.status, 1, "\(name): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(name): \(result.stderr)")

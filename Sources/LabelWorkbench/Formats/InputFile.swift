@@ -18,8 +18,12 @@ public enum InputFile {
     /// a UTF-8 byte-order mark and CRLF endings accepted. A UTF-16 file, or a
     /// line that is not UTF-8, is a one-line error naming it.
     public static func lines(_ path: String, what: String = "file") throws -> [(number: Int, text: String)] {
-        let bytes = [UInt8](try read(path, what: what))
-        var body = bytes[...]
+        try lines(of: try read(path, what: what), path: path)
+    }
+
+    /// The same for bytes already read (`path` names them in errors).
+    public static func lines(of data: Data, path: String) throws -> [(number: Int, text: String)] {
+        var body = [UInt8](data)[...]
         try checkEncoding(&body, path: path)
         var out: [(Int, String)] = []
         for (index, raw) in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {

@@ -21,7 +21,7 @@ public enum PredictionsFile {
     public static func read(_ path: String, labels: [String]) throws -> (lines: [Line], errors: [(line: Int, reason: String)], bytes: Data) {
         let bytes = try InputFile.read(path, what: "predictions file")
         var lines: [Line] = [], errors: [(line: Int, reason: String)] = []
-        for (number, raw) in try InputFile.lines(path, what: "predictions file") {
+        for (number, raw) in try InputFile.lines(of: bytes, path: path) {
             let text = raw.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             switch parse(text, labels: labels) {

@@ -5,10 +5,9 @@ import Foundation
 /// windows of one fixed random order, wrapping round (each example is read
 /// once per pass).
 ///
-/// The batch is large (4,096): every loop measured so far stays below it and
-/// fits exactly — windows of 512 made each round's fits 4× cheaper at 5,000
-/// labels but the loops measured with them machine-labeled less
-/// (bench/README.md, 2026-12-06). Beyond it, a round's fits stop growing.
+/// The batch is large (4,096) so that the loops measured so far fit exactly:
+/// smaller windows were cheaper but cost the loop machine labels (see
+/// bench/README.md, 2026-12-06). Beyond it, a round's fits stop growing.
 public struct Minibatches: Sendable {
     /// Examples per step; more than this and the fit samples windows.
     public static let defaultBatch = 4_096

@@ -188,8 +188,8 @@ public struct AutoLabel {
     /// The model labels an image at or above its label's threshold, unless an
     /// assignment is open for it. An earlier model's label stands only while
     /// the latest model confirms it: one it contradicts, or agrees with below
-    /// its threshold, goes back to humans (kept, those were 84–88% right in the
-    /// benchmark's loops, below the target). A model with no threshold for the
+    /// its threshold, goes back to humans (kept, such labels fell below the
+    /// target in the benchmark's loops: bench/README.md). A model with no threshold for the
     /// label certifies nothing and withdraws only what it contradicts.
     static func decide(current: (model: Int64, label: Int64, confidence: Double)?, modelId: Int64, labelId: Int64,
                        confidence: Double, threshold: Double?, busy: Bool) -> Decision {
