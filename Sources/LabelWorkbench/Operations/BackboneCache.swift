@@ -97,13 +97,10 @@ public enum BackboneCache {
     /// Cached maps, streamed one at a time (a map is ~100 KB).
     public static func forEachMap(_ db: Database, backboneId: Int64, imageIds: [Int64]? = nil, _ body: (Int64, FeatureMap) throws -> Void) throws {
         let wanted = imageIds.map(Set.init)
-        let cursor = try Row.fetchCursor(db, sql: "SELECT image_id, height, width, channels, map FROM image_backbone_map WHERE backbone_id = ?",
-                                         arguments: [backboneId])
-        while let row = try cursor.next() {
-            let id: Int64 = row[0]
-            if let wanted, !wanted.contains(id) { continue }
-            let data: Data = row[4]
-            try body(id, FeatureMap(height: row[1], width: row[2], channels: row[3], values: decode(data)))
+        let cursor = try ImageBackboneMapRecord.filter(ImageBackboneMapRecord.Columns.backboneId == backboneId).fetchCursor(db)
+        while let stored = try cursor.next() {
+            if let wanted, !wanted.contains(stored.imageId) { continue }
+            try body(stored.imageId, FeatureMap(height: stored.height, width: stored.width, channels: stored.channels, values: decode(stored.map)))
         }
     }
 

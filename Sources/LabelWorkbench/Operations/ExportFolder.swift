@@ -91,8 +91,7 @@ public enum ExportFolder {
     /// into the split furthest below its share, in a seeded random order.
     static func assignSplits(_ rows: [ExportLabels.Row], request: Request, db: Database, context: RunContext) throws -> [Int64: String] {
         if request.reshuffle { try db.execute(sql: "DELETE FROM export_split") }
-        var stored: [Int64: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT image_id, split FROM export_split") { stored[row[0]] = row[1] }
+        var stored = try ExportSplitRecord.byImage(db)
         for label in Set(rows.map(\.label)).sorted() {
             let members = rows.filter { $0.label == label }
             var counts = [0, 0, 0]
@@ -105,8 +104,8 @@ public enum ExportFolder {
                 let pick = deficits.indices.max { deficits[$0] < deficits[$1] }!
                 counts[pick] += 1
                 stored[m.imageId] = splits[pick]
-                try db.execute(sql: "INSERT OR REPLACE INTO export_split (image_id, split, seed, assigned_at, run_id) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [m.imageId, splits[pick], Int64(bitPattern: request.seed), context.clock.iso, context.runId])
+                try ExportSplitRecord(imageId: m.imageId, split: splits[pick], seed: Int64(bitPattern: request.seed),
+                                      assignedAt: context.clock.iso, runId: context.runId!).insert(db, onConflict: .replace)
             }
         }
         return stored
@@ -117,9 +116,7 @@ public enum ExportFolder {
                       store: Store) throws -> (summary: Summary, wanted: Set<String>) {
         var summary = Summary()
         var wanted = Set<String>()
-        let paths = try store.pool.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, path FROM image").map { ($0[0] as Int64, $0[1] as String) })
-        }
+        let paths = try store.pool.read { try ImageRecord.pathsById($0) }
         for row in rows {
             guard let split = splitOf[row.imageId], let path = paths[row.imageId] else { continue }
             let folder = split + "/" + FolderLayout.safeName(row.label)

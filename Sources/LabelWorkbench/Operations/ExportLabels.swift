@@ -42,7 +42,7 @@ public struct ExportLabels {
     public static func rows(_ store: Store, options: Options, each: (Row) throws -> Void) throws {
         try store.pool.read { db in
             var sql = """
-                SELECT i.id, i.source, i.sha256, s.label, l.class_index, s.confidence, s.status, s.model_id,
+                SELECT i.id AS image_id, i.source, i.sha256, s.label, l.class_index, s.confidence, s.status, s.model_id,
                        coalesce(s.votes, 0) AS votes, i.manifest_fields,
                        coalesce(c.updated_at, m.created_at) AS labeled_at
                 FROM image_status AS s
@@ -61,9 +61,9 @@ public struct ExportLabels {
             sql += " ORDER BY i.id"
             let cursor = try GRDB.Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let r = try cursor.next() {
-                try each(Row(imageId: r[0], source: r[1], sha256: r[2], label: r[3], classIndex: r[4], confidence: r[5],
-                             origin: (r[6] as String) == "human_labeled" ? "human" : "machine", modelId: r[7], votes: r[8],
-                             manifestFields: r[9], labeledAt: r[10]))
+                try each(Row(imageId: r["image_id"], source: r["source"], sha256: r["sha256"], label: r["label"], classIndex: r["class_index"],
+                             confidence: r["confidence"], origin: (r["status"] as String) == "human_labeled" ? "human" : "machine",
+                             modelId: r["model_id"], votes: r["votes"], manifestFields: r["manifest_fields"], labeledAt: r["labeled_at"]))
             }
         }
     }

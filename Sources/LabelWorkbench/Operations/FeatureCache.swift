@@ -93,17 +93,11 @@ public enum FeatureCache {
     /// argument) does not list, with their files: what a cache still has to compute.
     static func uncached(_ db: Database, _ imageIds: [Int64], cached sql: String, _ argument: Int64) throws -> [(Int64, String)] {
         let cached = Set(try Int64.fetchAll(db, sql: sql, arguments: [argument]))
-        let paths = try imagePaths(db)
+        let paths = try ImageRecord.pathsById(db)
         return imageIds.filter { !cached.contains($0) }.compactMap { id in paths[id].map { (id, $0) } }
     }
 
     /// Every image's local file, by image id.
-    static func imagePaths(_ db: Database) throws -> [Int64: String] {
-        var paths: [Int64: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { paths[row[0]] = row[1] }
-        return paths
-    }
-
     public static func load(_ db: Database, extractorId: Int64, imageIds: [Int64]? = nil) throws -> [Int64: [Float]] {
         var out: [Int64: [Float]] = [:]
         try forEachVector(db, extractorId: extractorId, imageIds: imageIds) { out[$0] = $1 }
@@ -115,12 +109,10 @@ public enum FeatureCache {
     public static func forEachVector(_ db: Database, extractorId: Int64, imageIds: [Int64]? = nil,
                                      _ body: (Int64, [Float]) throws -> Void) throws {
         let wanted = imageIds.map(Set.init)
-        let cursor = try Row.fetchCursor(db, sql: "SELECT image_id, vector FROM image_feature WHERE extractor_id = ?", arguments: [extractorId])
-        while let row = try cursor.next() {
-            let id: Int64 = row[0]
-            if let wanted, !wanted.contains(id) { continue }
-            let data: Data = row[1]
-            try body(id, data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
+        let cursor = try ImageFeatureRecord.filter(ImageFeatureRecord.Columns.extractorId == extractorId).fetchCursor(db)
+        while let feature = try cursor.next() {
+            if let wanted, !wanted.contains(feature.imageId) { continue }
+            try body(feature.imageId, feature.vector.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
         }
     }
 }

@@ -83,8 +83,7 @@ public enum ImportPredictions {
     static func resolve(_ lines: [PredictionsFile.Line], file: String, earlier: [(line: Int, reason: String)],
                         db: Database) throws -> [Int64: [Double]] {
         let resolver = try SourceResolver(db)
-        var bySha: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT sha256, id FROM image") { bySha[row[0]] = row[1] }
+        let bySha = try ImageRecord.idsBySha256(db)
         var predictions: [Int64: [Double]] = [:], errors = earlier
         for line in lines {
             func bad(_ reason: String) { errors.append((line.number, reason)) }

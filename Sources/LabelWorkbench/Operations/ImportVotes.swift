@@ -42,7 +42,7 @@ public enum ImportVotes {
         var context = context
         return try store.pool.write { db in
             var summary = Summary()
-            var workers = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT name, id FROM worker").map { ($0[0] as String, $0[1] as Int64) })
+            var workers = try WorkerRecord.idsByName(db)
             let planned = try plan(rows, workers: workers, summary: &summary, db: db)
             if (!summary.invalid.isEmpty && !skipInvalid) || planned.isEmpty { return summary }
             try context.begin(db)
@@ -76,9 +76,7 @@ public enum ImportVotes {
         let labelList = try LabelRecord.names(db).joined(separator: ", ")
         let resolver = try SourceResolver(db)
         var existing: [String: Int64] = [:]  // "image|worker" -> label id
-        for r in try GRDB.Row.fetchAll(db, sql: "SELECT image_id, worker_id, label_id FROM vote") {
-            existing["\(r[0] as Int64)|\(r[1] as Int64)"] = r[2]
-        }
+        for vote in try VoteRecord.fetchAll(db) { existing["\(vote.imageId)|\(vote.workerId)"] = vote.labelId }
         var planned: [(image: Int64, worker: String, label: Int64)] = []
         // Each worker's first row for an image: the same vote again counts
         // once; two different labels reject both rows.

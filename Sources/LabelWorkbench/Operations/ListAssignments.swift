@@ -16,7 +16,7 @@ public enum ListAssignments {
     public static func fetch(_ store: Store, openOnly: Bool, worker: String?, each: (Item) throws -> Void) throws {
         try store.pool.read { db in
             var sql = """
-                SELECT a.id, w.name, a.image_id, i.source, a.status, a.reason, a.created_at, a.expires_at
+                SELECT a.id, w.name AS worker, a.image_id, i.source, a.status, a.reason, a.created_at, a.expires_at
                 FROM assignment AS a JOIN worker AS w ON w.id = a.worker_id JOIN image AS i ON i.id = a.image_id
                 """
             var conditions: [String] = []
@@ -33,7 +33,8 @@ public enum ListAssignments {
             sql += " ORDER BY a.id"
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let r = try cursor.next() {
-                try each(Item(id: r[0], worker: r[1], imageId: r[2], source: r[3], status: r[4], reason: r[5], createdAt: r[6], expiresAt: r[7]))
+                try each(Item(id: r["id"], worker: r["worker"], imageId: r["image_id"], source: r["source"], status: r["status"],
+                              reason: r["reason"], createdAt: r["created_at"], expiresAt: r["expires_at"]))
             }
         }
     }

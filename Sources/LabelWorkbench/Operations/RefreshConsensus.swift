@@ -42,10 +42,10 @@ public enum RefreshConsensus {
             var imageIndex: [Int64: Int] = [:], workerIndex: [Int64: Int] = [:]
             ballots.reserveCapacity(rows.count)
             for row in rows {
-                let image: Int64 = row[0], worker: Int64 = row[1]
+                let image: Int64 = row["image_id"], worker: Int64 = row["worker_id"]
                 if imageIndex[image] == nil { imageIndex[image] = images.count; images.append(image) }
                 if workerIndex[worker] == nil { workerIndex[worker] = workers.count; workers.append(worker) }
-                ballots.append(Ballot(item: imageIndex[image]!, worker: workerIndex[worker]!, label: row[2]))
+                ballots.append(Ballot(item: imageIndex[image]!, worker: workerIndex[worker]!, label: row["class_index"]))
             }
         }
 

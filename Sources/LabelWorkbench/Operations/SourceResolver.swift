@@ -9,8 +9,7 @@ struct SourceResolver {
     private var byName: [[UInt8]: [Int64]] = [:]
 
     init(_ db: Database) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT id, source FROM image") {
-            let id: Int64 = row[0], source: String = row[1]
+        for (id, source) in try ImageRecord.sources(db) {
             bySource[Array(source.utf8)] = bySource[Array(source.utf8)] ?? id
             byName[Array((source as NSString).lastPathComponent.utf8), default: []].append(id)
         }

@@ -14,7 +14,7 @@ extension TrainModel {
     /// replaces it. nil when a half has too few readable images.
     func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool, objectCopies: Bool,
                        imageSteps: Int = ConvNetTraining.Settings.minimumImageSteps) throws -> TrainedConvNets? {
-        let paths = try store.pool.read { try FeatureCache.imagePaths($0) }
+        let paths = try store.pool.read { try ImageRecord.pathsById($0) }
         let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }
         let halves = usable.map { Self.half($0.randomRank) }
         let examples = (0..<2).map { h in

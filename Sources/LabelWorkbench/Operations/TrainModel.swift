@@ -299,12 +299,11 @@ public struct TrainModel {
     /// Stored folds; new images get fold ⌊random_rank·10⁶⌋ mod 5 (stable, random).
     private func assignFolds(_ labeled: [Labeled]) throws -> [Int] {
         try store.pool.write { db in
-            var folds: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT image_id, fold FROM training_fold") { folds[row[0]] = row[1] }
+            let folds = try TrainingFoldRecord.byImage(db)
             return try labeled.map { image in
                 if let fold = folds[image.imageId] { return fold }
                 let fold = Int(image.randomRank * 1_000_000) % 5
-                try db.execute(sql: "INSERT INTO training_fold (image_id, fold) VALUES (?, ?)", arguments: [image.imageId, fold])
+                try TrainingFoldRecord(imageId: image.imageId, fold: fold).insert(db)
                 return fold
             }
         }

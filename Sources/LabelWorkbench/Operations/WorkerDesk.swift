@@ -54,7 +54,7 @@ public enum WorkerDesk {
     public static func next(_ db: Database, workerId: Int64, count: Int?, context: RunContext) throws -> [Item] {
         try Assignments.expireOverdue(db, context: context)
         return try Row.fetchAll(db, sql: nextSQL, arguments: [workerId, count ?? -1]).map {
-            Item(assignmentId: $0[0], imageId: $0[1], source: $0[2], path: $0[3])
+            Item(assignmentId: $0["assignment_id"], imageId: $0["image_id"], source: $0["source"], path: $0["path"])
         }
     }
 
@@ -65,7 +65,7 @@ public enum WorkerDesk {
 
     public static func progress(_ db: Database, workerId: Int64) throws -> Progress {
         let row = try Row.fetchOne(db, sql: progressSQL, arguments: [workerId])!
-        return Progress(done: row[0], open: row[1])
+        return Progress(done: row["done"], open: row["open"])
     }
 
     /// Records `label` for an open assignment of this worker.
@@ -109,11 +109,11 @@ public enum WorkerDesk {
 
     // The queries every request of `lw serve` runs (a test checks their plans use indexes).
     static let nextSQL = """
-        SELECT a.id, a.image_id, i.source, i.path FROM assignment AS a JOIN image AS i ON i.id = a.image_id
+        SELECT a.id AS assignment_id, a.image_id, i.source, i.path FROM assignment AS a JOIN image AS i ON i.id = a.image_id
         WHERE a.worker_id = ? AND a.status = 'open' ORDER BY a.id LIMIT ?
         """
     static let progressSQL = """
-        SELECT coalesce(sum(status IN ('answered', 'skipped')), 0), coalesce(sum(status = 'open'), 0)
+        SELECT coalesce(sum(status IN ('answered', 'skipped')), 0) AS done, coalesce(sum(status = 'open'), 0) AS open
         FROM assignment WHERE worker_id = ? AND status IN ('answered', 'skipped', 'open')
         """
     static let lastClosedSQL = """

@@ -23,9 +23,7 @@ struct WorkerPlanner {
             open[row["worker_id"]] = row["open"]
             total[row["worker_id"]] = row["total"]
         }
-        for row in try Row.fetchAll(db, sql: "SELECT worker_id, accuracy FROM worker_quality") {
-            accuracy[row[0]] = row[1]
-        }
+        accuracy = try WorkerQualityRecord.accuracyByWorker(db)
     }
 
     /// True when every worker is at their cap: nothing more can be assigned.

@@ -54,6 +54,37 @@ public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         case manifestFields = "manifest_fields", randomRank = "random_rank", importedAt = "imported_at", runId = "run_id"
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The images no human has labeled, by id.
+    public static func idsWithoutHumanLabel(_ db: Database) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus) ORDER BY id")
+    }
+
+    /// Every image's place in the humans' queue (`uncertainty_rank`; nil: not queued by confidence).
+    public static func uncertaintyRanks(_ db: Database) throws -> [Int64: Double?] {
+        var ranks: [Int64: Double?] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, uncertainty_rank FROM image") { ranks[row["id"]] = row["uncertainty_rank"] as Double? }
+        return ranks
+    }
+
+    /// Every image's file, by id.
+    public static func pathsById(_ db: Database) throws -> [Int64: String] {
+        var paths: [Int64: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, path FROM image") { paths[row["id"]] = row["path"] }
+        return paths
+    }
+
+    /// Every image's id by the SHA-256 of its bytes.
+    public static func idsBySha256(_ db: Database) throws -> [String: Int64] {
+        var ids: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT sha256, id FROM image") { ids[row["sha256"]] = row["id"] }
+        return ids
+    }
+
+    /// Every image's source as stored, with its id, in id order.
+    public static func sources(_ db: Database) throws -> [(id: Int64, source: String)] {
+        try Row.fetchAll(db, sql: "SELECT id, source FROM image ORDER BY id").map { ($0["id"], $0["source"]) }
+    }
 }
 
 public struct ImportErrorRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable, Equatable {
