@@ -324,7 +324,7 @@ final class WorkforceTests: XCTestCase {
     func testFirstAssignmentLookupUsesTheImageIndex() throws {
         let queue = try DatabaseQueue(path: lw.database)
         try queue.read { db in
-            let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + TrainModel.humanLabelsSQL).map { $0["detail"] as String }
+            let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + HumanLabels.sql).map { $0["detail"] as String }
             XCTAssertTrue(details.contains { $0.contains("assignment_by_image") }, details.joined(separator: " | "))
             XCTAssertFalse(details.contains { $0.hasPrefix("SCAN a") }, "no scan of assignment per image: \(details.joined(separator: " | "))")
         }

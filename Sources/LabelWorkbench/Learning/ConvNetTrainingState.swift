@@ -122,45 +122,60 @@ final class TrainingState: @unchecked Sendable {
             self.input[i][0].update(repeating: 0, count: (side + 2) * (side + 2) * 3)
             augmentations[i].render(batch[i].image, side: side, into: self.input[i][0])
         }
-        var means: [[Float]] = [], inverse: [[Float]] = []
-        // Forward.
-        for l in 0..<blocks {
-            let s = sides[l], cin = cins[l], cout = couts[l], pixels = s * s
-            let w = parameters + weightOffset[l]
-            clearSums(2 * cout)
-            parallel(n) { _, i in
-                ConvKernels.conv3x3(self.input[i][l], side: s, cin: cin, w, cout: cout, self.conv[i][l])
-                let z = self.conv[i][l], sums = self.imageSums[i]
-                for p in 0..<pixels {
-                    for c in 0..<cout { let v = Double(z[p * cout + c]); sums[c] += v; sums[cout + c] += v * v }
-                }
-            }
-            let sums = reduceSums(2 * cout, images: n)
-            let count = Double(n * pixels)
-            var mean = [Float](repeating: 0, count: cout), inv = mean
-            for c in 0..<cout {
-                let m = sums[c] / count, variance = max(0, sums[cout + c] / count - m * m)
-                mean[c] = Float(m)
-                inv[c] = Float(1 / (variance + Double(ConvNet.batchNormEpsilon)).squareRoot())
-                runningMean[l][c] = 0.9 * runningMean[l][c] + 0.1 * Float(m)
-                runningVariance[l][c] = 0.9 * runningVariance[l][c] + 0.1 * Float(variance * count / max(1, count - 1))
-            }
-            means.append(mean); inverse.append(inv)
-            let gamma = parameters + gammaOffset[l], beta = parameters + betaOffset[l]
-            parallel(n) { _, i in
-                let z = self.conv[i][l], a = self.activation[i][l]
-                for p in 0..<pixels {
-                    for c in 0..<cout { a[p * cout + c] = max(0, gamma[c] * (z[p * cout + c] - mean[c]) * inv[c] + beta[c]) }
-                }
-                if l + 1 < self.blocks { ConvKernels.maxPool(a, side: s, channels: cout, into: self.input[i][l + 1]) }
+        let norms = (0..<blocks).map { forward(block: $0, images: n) }
+        gradient.update(repeating: 0, count: parameterCount)
+        headLossAndGradient(batch)
+        for l in stride(from: blocks - 1, through: 0, by: -1) {
+            backward(block: l, images: n, mean: norms[l].mean, inverse: norms[l].inverse)
+        }
+        for i in 0..<n {
+            let ig = imageGradient[i]
+            for j in 0..<parameterCount { gradient[j] += ig[j] }
+        }
+    }
+
+    /// One block forward: convolution, batch norm on the batch's statistics
+    /// (the running ones updated), ReLU, and pooling into the next block's input.
+    private func forward(block l: Int, images n: Int) -> (mean: [Float], inverse: [Float]) {
+        let s = sides[l], cin = cins[l], cout = couts[l], pixels = s * s
+        let w = parameters + weightOffset[l]
+        clearSums(2 * cout)
+        parallel(n) { _, i in
+            ConvKernels.conv3x3(self.input[i][l], side: s, cin: cin, w, cout: cout, self.conv[i][l])
+            let z = self.conv[i][l], sums = self.imageSums[i]
+            for p in 0..<pixels {
+                for c in 0..<cout { let v = Double(z[p * cout + c]); sums[c] += v; sums[cout + c] += v * v }
             }
         }
-        // Head: a max-pooled score map per label but the last; softmax cross-entropy.
+        let sums = reduceSums(2 * cout, images: n)
+        let count = Double(n * pixels)
+        var mean = [Float](repeating: 0, count: cout), inv = mean
+        for c in 0..<cout {
+            let m = sums[c] / count, variance = max(0, sums[cout + c] / count - m * m)
+            mean[c] = Float(m)
+            inv[c] = Float(1 / (variance + Double(ConvNet.batchNormEpsilon)).squareRoot())
+            runningMean[l][c] = 0.9 * runningMean[l][c] + 0.1 * Float(m)
+            runningVariance[l][c] = 0.9 * runningVariance[l][c] + 0.1 * Float(variance * count / max(1, count - 1))
+        }
+        let gamma = parameters + gammaOffset[l], beta = parameters + betaOffset[l]
+        parallel(n) { _, i in
+            let z = self.conv[i][l], a = self.activation[i][l]
+            for p in 0..<pixels {
+                for c in 0..<cout { a[p * cout + c] = max(0, gamma[c] * (z[p * cout + c] - mean[c]) * inv[c] + beta[c]) }
+            }
+            if l + 1 < self.blocks { ConvKernels.maxPool(a, side: s, channels: cout, into: self.input[i][l + 1]) }
+        }
+        return (mean, inv)
+    }
+
+    /// The head: a max-pooled score map per label but the last; softmax
+    /// cross-entropy. Leaves each image's loss, its head gradient, and the
+    /// gradient of the last block's activation.
+    private func headLossAndGradient(_ batch: [ConvNetTraining.Example]) {
         let last = blocks - 1, ls = sides[last], lc = couts[last]
         let head = parameters + headOffset, headBias = parameters + headBiasOffset
         let totalWeight = max(1e-9, batch.reduce(0) { $0 + Double($1.weight) })
-        gradient.update(repeating: 0, count: parameterCount)
-        parallel(n) { _, i in
+        parallel(batch.count) { _, i in
             self.imageGradient[i].update(repeating: 0, count: self.parameterCount)
             let a = self.activation[i][last]
             let scored = ConvNet.scoreMaps(a, positions: ls * ls, channels: lc, head: head, bias: headBias, maps: self.maps)
@@ -179,55 +194,53 @@ final class TrainingState: @unchecked Sendable {
                 tg[self.headBiasOffset + k] += d
             }
         }
-        // Backward, block by block.
-        for l in stride(from: last, through: 0, by: -1) {
-            let s = sides[l], cin = cins[l], cout = couts[l], pixels = s * s
-            let mean = means[l], inv = inverse[l]
-            let gamma = parameters + gammaOffset[l]
-            clearSums(2 * cout)
-            // Through ReLU; partial sums of dβ and dγ.
-            parallel(n) { _, i in
-                let z = self.conv[i][l], a = self.activation[i][l], g = self.grad[i][l], sums = self.imageSums[i]
-                for p in 0..<pixels {
-                    for c in 0..<cout {
-                        let j = p * cout + c
-                        if a[j] <= 0 { g[j] = 0; continue }
-                        sums[c] += Double(g[j])
-                        sums[cout + c] += Double(g[j] * (z[j] - mean[c]) * inv[c])
-                    }
-                }
-            }
-            let sums = reduceSums(2 * cout, images: n)
-            let count = Float(n * pixels)
-            for c in 0..<cout {
-                gradient[betaOffset[l] + c] = Float(sums[c])
-                gradient[gammaOffset[l] + c] = Float(sums[cout + c])
-            }
-            if l > 0 { ConvKernels.flipped(parameters + weightOffset[l], cin: cin, cout: cout, into: flippedWeights[l]) }
-            parallel(n) { t, i in
-                // Through batch norm, in place: g becomes the convolution output's gradient.
-                let z = self.conv[i][l], g = self.grad[i][l]
-                for p in 0..<pixels {
-                    for c in 0..<cout {
-                        let j = p * cout + c
-                        let xhat = (z[j] - mean[c]) * inv[c]
-                        g[j] = gamma[c] * inv[c] * (g[j] - Float(sums[c]) / count - xhat * Float(sums[cout + c]) / count)
-                    }
-                }
-                ConvKernels.conv3x3WeightGradient(self.input[i][l], side: s, cin: cin, g, cout: cout,
-                                                  self.imageGradient[i] + self.weightOffset[l])
-                if l > 0 {
-                    // Into the pooled input, then back through the pooling.
-                    ConvKernels.pad(g, side: s, channels: cout, into: self.paddedGradient[t])
-                    ConvKernels.conv3x3(self.paddedGradient[t], side: s, cin: cout, self.flippedWeights[l], cout: cin, self.inputGradient[t])
-                    ConvKernels.maxPoolGradient(self.activation[i][l - 1], side: self.sides[l - 1], channels: cin,
-                                                pooledGradient: self.inputGradient[t], into: self.grad[i][l - 1])
+    }
+
+    /// One block backward: through ReLU and batch norm (dβ, dγ into
+    /// `gradient`), the convolution's weight gradient per image, and — but for
+    /// the first block — back through the pooling into the previous block.
+    private func backward(block l: Int, images n: Int, mean: [Float], inverse inv: [Float]) {
+        let s = sides[l], cin = cins[l], cout = couts[l], pixels = s * s
+        let gamma = parameters + gammaOffset[l]
+        clearSums(2 * cout)
+        // Through ReLU; partial sums of dβ and dγ.
+        parallel(n) { _, i in
+            let z = self.conv[i][l], a = self.activation[i][l], g = self.grad[i][l], sums = self.imageSums[i]
+            for p in 0..<pixels {
+                for c in 0..<cout {
+                    let j = p * cout + c
+                    if a[j] <= 0 { g[j] = 0; continue }
+                    sums[c] += Double(g[j])
+                    sums[cout + c] += Double(g[j] * (z[j] - mean[c]) * inv[c])
                 }
             }
         }
-        for i in 0..<n {
-            let ig = imageGradient[i]
-            for j in 0..<parameterCount { gradient[j] += ig[j] }
+        let sums = reduceSums(2 * cout, images: n)
+        let count = Float(n * pixels)
+        for c in 0..<cout {
+            gradient[betaOffset[l] + c] = Float(sums[c])
+            gradient[gammaOffset[l] + c] = Float(sums[cout + c])
+        }
+        if l > 0 { ConvKernels.flipped(parameters + weightOffset[l], cin: cin, cout: cout, into: flippedWeights[l]) }
+        parallel(n) { t, i in
+            // Through batch norm, in place: g becomes the convolution output's gradient.
+            let z = self.conv[i][l], g = self.grad[i][l]
+            for p in 0..<pixels {
+                for c in 0..<cout {
+                    let j = p * cout + c
+                    let xhat = (z[j] - mean[c]) * inv[c]
+                    g[j] = gamma[c] * inv[c] * (g[j] - Float(sums[c]) / count - xhat * Float(sums[cout + c]) / count)
+                }
+            }
+            ConvKernels.conv3x3WeightGradient(self.input[i][l], side: s, cin: cin, g, cout: cout,
+                                              self.imageGradient[i] + self.weightOffset[l])
+            if l > 0 {
+                // Into the pooled input, then back through the pooling.
+                ConvKernels.pad(g, side: s, channels: cout, into: self.paddedGradient[t])
+                ConvKernels.conv3x3(self.paddedGradient[t], side: s, cin: cout, self.flippedWeights[l], cout: cin, self.inputGradient[t])
+                ConvKernels.maxPoolGradient(self.activation[i][l - 1], side: self.sides[l - 1], channels: cin,
+                                            pooledGradient: self.inputGradient[t], into: self.grad[i][l - 1])
+            }
         }
     }
 

@@ -158,7 +158,7 @@ public struct AssignImages {
         mutating func topUpUnfinishedImages() throws {
             guard budget > 0 else { return }
             // The cheap tests first: the picking reason is looked up only for images that may need more.
-            let isValidation = "\(TrainModel.firstReasonSQL(image: "c.image_id")) = 'random'"
+            let isValidation = "\(HumanLabels.firstReasonSQL(image: "c.image_id")) = 'random'"
             let unfinished = try Row.fetchAll(db, sql: """
                 SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation FROM consensus AS c
                 WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < max(?, ?) AND CASE WHEN \(isValidation)

@@ -38,7 +38,7 @@ public enum ImportPredictions {
                 return Summary(modelId: id, reused: true, predictions: predictions.count, validationSize: 0, threshold: nil, refusal: nil)
             }
             // Validation: random-picked human labels the file also predicts.
-            let humans = try TrainModel.humanLabels(db, labels: names)
+            let humans = try HumanLabels.load(db, labels: names)
             let validation = ModelValidation.sample(humans: humans, classes: names.count) { predictions[humans[$0].imageId] }
             let items = validation.items
             let search = ThresholdSearch.search(items, target: target, z: z)

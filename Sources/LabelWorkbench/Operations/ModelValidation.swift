@@ -27,7 +27,7 @@ enum ModelValidation {
     /// The validation sample of a model whose class probabilities for the i-th human
     /// label are `prediction(i)` (nil: the model does not predict that image).
     /// Each item counts as right with the consensus posterior of the model's label.
-    static func sample(humans: [TrainModel.Labeled], classes: Int, prediction: (Int) -> [Double]?) -> Sample {
+    static func sample(humans: [HumanLabel], classes: Int, prediction: (Int) -> [Double]?) -> Sample {
         let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: classes)
         var sample = Sample()
         for (i, human) in humans.enumerated() where human.pickedAtRandom {

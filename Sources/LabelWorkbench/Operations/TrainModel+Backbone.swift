@@ -19,7 +19,7 @@ extension TrainModel {
     /// Maps for the labeled images (computed once per image), the L2 strength
     /// with the lowest out-of-fold log-loss against the consensus posteriors,
     /// and the head refitted on every image with a map.
-    func fitBackbone(_ backbone: BackboneCache.Loaded, usable: [Labeled], folds: [Int], classes: Int, times: inout PartTimes,
+    func fitBackbone(_ backbone: BackboneCache.Loaded, usable: [HumanLabel], folds: [Int], classes: Int, times: inout PartTimes,
                      settings: MILHead.Settings = MILHead.Settings()) throws -> BackboneFit? {
         let ids = usable.map(\.imageId)
         let stored = try times.measure("backbone_maps") {
@@ -29,7 +29,7 @@ extension TrainModel {
         let started = Date()
         defer { times.add("backbone_head", since: started) }
         let withMap = usable.indices.filter { stored[usable[$0].imageId] != nil }
-        guard withMap.count >= Self.minimumLabels else { return nil }
+        guard withMap.count >= HumanLabels.minimumLabels else { return nil }
         let maps = withMap.map { stored[usable[$0].imageId]! }
         let labels = withMap.map { usable[$0].label }, weights = withMap.map { usable[$0].confidence }
         let standardization = MILHead.standardization(maps)

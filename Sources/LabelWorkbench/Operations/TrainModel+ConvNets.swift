@@ -12,7 +12,7 @@ extension TrainModel {
     /// `selfTraining`, a student trained on its calls (and, with
     /// `objectCopies`, on flattened-object copies of its human labels)
     /// replaces it. nil when a half has too few readable images.
-    func trainConvNets(_ usable: [Labeled], classes: Int, side: Int, selfTraining: Bool, objectCopies: Bool,
+    func trainConvNets(_ usable: [HumanLabel], classes: Int, side: Int, selfTraining: Bool, objectCopies: Bool,
                        imageSteps: Int = ConvNetTraining.Settings.minimumImageSteps) throws -> TrainedConvNets? {
         let paths = try store.pool.read { try ImageRecord.pathsById($0) }
         let inputs: [RGBImage?] = parallelMap(usable.map { paths[$0.imageId] ?? "" }) { BuiltinModel.convnetInput($0, side: side) }

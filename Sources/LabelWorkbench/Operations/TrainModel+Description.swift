@@ -7,7 +7,7 @@ extension TrainModel {
     /// combined), `filters` the filters' alone, `convnet` the networks' alone (empty without them).
     static func metrics(validation: ModelValidation.Sample, search perLabel: (thresholds: [Double?], covered: Int, single: ThresholdSearch.Result),
                         filters: FilterFit, oof: [[Double]], convnet: [[Double]?], convnetWeight: Double?,
-                        usable: [Labeled], classes: Int) -> [String: Double] {
+                        usable: [HumanLabel], classes: Int) -> [String: Double] {
         let items = validation.items, search = perLabel.single
         var metrics: [String: Double] = [
             "l2": filters.l2, "log_loss": filters.loss,
@@ -36,7 +36,7 @@ extension TrainModel {
 
     /// The backbone head's out-of-fold AUC alone and its weight.
     static func backboneMetrics(_ fit: BackboneFit, weight: Double?, filters: FilterFit, validation: ModelValidation.Sample,
-                                usable: [Labeled], classes: Int) -> [String: Double] {
+                                usable: [HumanLabel], classes: Int) -> [String: Double] {
         let scored = validation.humanIndex.filter { fit.oof[$0] != nil }
         var out: [String: Double] = ["backbone_weight": weight ?? 0, "backbone_l2": fit.l2]
         out["auc_backbone"] = ThresholdSearch.meanOneVsRestAUC(scored.map { fit.oof[$0]! }, labels: scored.map { usable[$0].label }, classes: classes)
@@ -90,7 +90,7 @@ extension TrainModel {
                 "head_seconds": (backbone.seconds * 10).rounded() / 10,
             ]
         } else if settings.backbone {
-            values["backbone"] = ["skipped": backboneAvailable ? "fewer than \(minimumLabels) labeled images have a map" : "no weights: \(BackboneCache.howToGet)"]
+            values["backbone"] = ["skipped": backboneAvailable ? "fewer than \(HumanLabels.minimumLabels) labeled images have a map" : "no weights: \(BackboneCache.howToGet)"]
         }
         return JSON.text(values)
     }

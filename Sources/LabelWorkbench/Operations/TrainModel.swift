@@ -36,8 +36,6 @@ public struct TrainModel {
         public var seconds: [String: Double] = [:]
     }
 
-    public static let minimumLabels = 20
-    public static let minimumPerClass = 5
     static let l2Candidates = [0.003, 0.01, 0.03, 0.1]
     static let algorithm = "softmax-regression-l2"
 
@@ -49,15 +47,6 @@ public struct TrainModel {
         self.store = store
         self.context = context
         self.progress = progress
-    }
-
-    struct Labeled {
-        var imageId: Int64
-        var label: Int
-        var confidence: Double
-        var posteriors: [Double]
-        var randomRank: Double
-        var pickedAtRandom: Bool
     }
 
     public mutating func run() throws -> Summary {
@@ -80,8 +69,8 @@ public struct TrainModel {
         let labels = try store.pool.read { try LabelRecord.names($0) }
         let settings = try store.pool.read { try Settings.load($0) }
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
-        let labeled = try loadLabeled(labels: labels)
-        try checkEnough(labeled, labels: labels)
+        let labeled = try store.pool.read { try HumanLabels.load($0, labels: labels) }
+        try HumanLabels.checkEnough(labeled, labels: labels)
 
         let (extractorId, extractor) = try times.measure("features") {
             try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
@@ -98,68 +87,63 @@ public struct TrainModel {
              try store.pool.read { try FeatureCache.load($0, extractorId: extractorId, imageIds: labeled.map(\.imageId)) })
         }
         let usable = labeled.filter { features[$0.imageId] != nil && !unreadable.contains($0.imageId) }
-        try checkEnough(usable, labels: labels)
+        try HumanLabels.checkEnough(usable, labels: labels)
         let folds = try assignFolds(usable)
         let x = usable.map { features[$0.imageId]! }
-        let filters = times.measure("filters") { Self.fitFilters(x: x, labeled: usable, folds: folds, classes: labels.count) }
+        let experts = try crossFit(x: x, usable: usable, folds: folds, backbone: backbone, settings: settings, classes: labels.count, times: &times)
+        let evaluation = ModelEvaluation(experts, usable: usable, settings: settings, classes: labels.count)
+        let weights = try JSONEncoder().encode(Self.finalModel(x: x, usable: usable, experts: experts, classes: labels.count))
+        let parameters = Self.parameters(settings: settings, extractor: extractor.version, filters: experts.filters, items: evaluation.validation.items,
+                                         networks: experts.networks, convnetWeight: experts.convnetWeight,
+                                         backbone: experts.backbone, backboneWeight: experts.backboneWeight, backboneAvailable: backbone != nil)
+        let row = NewModel(algorithm: experts.algorithm, parameters: parameters, extractorId: extractorId, trainingSize: usable.count,
+                           validationSize: evaluation.validation.items.count, metrics: evaluation.metrics,
+                           thresholds: Dictionary(uniqueKeysWithValues: zip(labels, evaluation.thresholds)),
+                           target: settings.target, labeledSet: setHash, weights: weights, refusal: evaluation.refusal)
+        guard let modelId = try insert(row, evidence: evaluation.validation.evidence) else { return try existingModel(labeledSet: setHash)! }
+        return Summary(modelId: modelId, reused: false, trainingSize: row.trainingSize, validationSize: row.validationSize,
+                       threshold: row.lowestThreshold, metrics: row.metrics, refusal: row.refusal, classThresholds: row.thresholds,
+                       backboneMissing: settings.backbone && backbone == nil)
+    }
 
+    /// Every expert cross-fitted on the usable labels, and their out-of-fold combination.
+    private func crossFit(x: [[Float]], usable: [HumanLabel], folds: [Int], backbone: BackboneCache.Loaded?, settings: Settings,
+                          classes: Int, times: inout PartTimes) throws -> CrossFittedExperts {
+        let filters = times.measure("filters") { Self.fitFilters(x: x, labeled: usable, folds: folds, classes: classes) }
+        var experts = CrossFittedExperts(filters: filters, oof: filters.oof)
+        let labels = usable.map(\.label)
         // With the backbone's head: each image scored by the head of the fold that did not see it.
-        var oof = filters.oof
-        var backboneFit: BackboneFit?
-        var backboneWeight: Double?
-        if let backbone, let fit = try fitBackbone(backbone, usable: usable, folds: folds, classes: labels.count, times: &times) {
-            backboneFit = fit
-            (backboneWeight, oof) = BuiltinModel.join(fit.oof, to: oof, labels: usable.map(\.label), classes: labels.count,
-                                                      candidates: BuiltinModel.backboneWeights)
+        if let backbone, let fit = try fitBackbone(backbone, usable: usable, folds: folds, classes: classes, times: &times) {
+            experts.backbone = fit
+            (experts.backboneWeight, experts.oof) = BuiltinModel.join(fit.oof, to: experts.oof, labels: labels, classes: classes,
+                                                                      candidates: BuiltinModel.backboneWeights)
         }
         // With the networks: each validation image scored by the network that did not see it.
-        var networks: TrainedConvNets?
-        var convnetWeight: Double?
         if settings.withConvNet, let trained = try times.measure("networks", {
-            try trainConvNets(usable, classes: labels.count, side: settings.convnetSide, selfTraining: settings.selfTraining,
+            try trainConvNets(usable, classes: classes, side: settings.convnetSide, selfTraining: settings.selfTraining,
                               objectCopies: settings.objectCopies, imageSteps: settings.convnetImageSteps)
         }) {
-            networks = trained
-            // The networks' weight, by how well the out-of-fold combination ranks all human
-            // labels (`BuiltinModel.chooseConvnetWeight`). The filters keep their full weight.
-            (convnetWeight, oof) = BuiltinModel.join(trained.outOfFold, to: oof, labels: usable.map(\.label), classes: labels.count,
-                                                     candidates: BuiltinModel.convnetWeights)
+            experts.networks = trained
+            (experts.convnetWeight, experts.oof) = BuiltinModel.join(trained.outOfFold, to: experts.oof, labels: labels, classes: classes,
+                                                                     candidates: BuiltinModel.convnetWeights)
         }
-        let validation = ModelValidation.sample(humans: usable, classes: labels.count) { oof[$0] }
-        let items = validation.items
-        let perLabel = ThresholdSearch.searchPerLabel(items, predicted: validation.predicted, classes: labels.count,
-                                                      target: settings.target, z: settings.z)
-        let thresholds = perLabel.thresholds
-        var metrics = Self.metrics(validation: validation, search: perLabel, filters: filters, oof: oof,
-                                   convnet: networks?.outOfFold ?? [], convnetWeight: convnetWeight, usable: usable, classes: labels.count)
-        if let backboneFit { metrics.merge(Self.backboneMetrics(backboneFit, weight: backboneWeight, filters: filters, validation: validation,
-                                                                usable: usable, classes: labels.count)) { $1 } }
-        let refusal = thresholds.contains { $0 != nil } ? nil : Self.refusal(items: items, search: perLabel.single, settings: settings)
+        return experts
+    }
 
-        // The model used for auto-labeling: all labels, weighted by consensus confidence. The
-        // networks are kept even with no weight: the next round's start from them (auto-label
-        // skips networks of weight 0).
+    /// The model used for auto-labeling: the filters' regression refitted on all
+    /// labels, weighted by consensus confidence, beside the cross-fitted experts.
+    /// The networks are kept even with no weight: the next round's start from
+    /// them (auto-label skips networks of weight 0).
+    static func finalModel(x: [[Float]], usable: [HumanLabel], experts: CrossFittedExperts, classes: Int) -> BuiltinModel {
         let standardizer = Standardizer.fit(x)
         let regression = SoftmaxRegression.fit(x.map(standardizer.apply), labels: usable.map(\.label), sampleWeights: usable.map(\.confidence),
-                                               classes: labels.count, l2: filters.l2)
-        var model = BuiltinModel(standardizer: standardizer, regression: regression, convnets: networks?.nets,
-                                 convnetWeight: convnetWeight, mirrorsImages: networks == nil ? nil : true)
-        model.backbone = backboneFit?.head
-        model.backboneId = backboneFit?.backboneId
-        model.backboneWeight = backboneWeight
-        let weights = try JSONEncoder().encode(model)
-        let parameters = Self.parameters(settings: settings, extractor: extractor.version, filters: filters, items: items,
-                                         networks: networks, convnetWeight: convnetWeight,
-                                         backbone: backboneFit, backboneWeight: backboneWeight, backboneAvailable: backbone != nil)
-        // Says what was trained: a half with fewer than two readable images leaves the filters alone.
-        let algorithm = Self.algorithm + (backboneFit == nil ? "" : "+backbone") + (networks == nil ? "" : "+convnet")
-        let row = NewModel(algorithm: algorithm, parameters: parameters, extractorId: extractorId, trainingSize: usable.count,
-                           validationSize: items.count, metrics: metrics, thresholds: Dictionary(uniqueKeysWithValues: zip(labels, thresholds)),
-                           target: settings.target, labeledSet: setHash, weights: weights, refusal: refusal)
-        guard let modelId = try insert(row, evidence: validation.evidence) else { return try existingModel(labeledSet: setHash)! }
-        return Summary(modelId: modelId, reused: false, trainingSize: row.trainingSize, validationSize: row.validationSize,
-                       threshold: row.lowestThreshold, metrics: metrics, refusal: refusal, classThresholds: row.thresholds,
-                       backboneMissing: settings.backbone && backbone == nil)
+                                               classes: classes, l2: experts.filters.l2)
+        var model = BuiltinModel(standardizer: standardizer, regression: regression, convnets: experts.networks?.nets,
+                                 convnetWeight: experts.convnetWeight, mirrorsImages: experts.networks == nil ? nil : true)
+        model.backbone = experts.backbone?.head
+        model.backboneId = experts.backbone?.backboneId
+        model.backboneWeight = experts.backboneWeight
+        return model
     }
 
     /// A trained model's row, as `insert` stores it.
@@ -211,18 +195,12 @@ public struct TrainModel {
     /// idempotent), with its per-label thresholds and the refusal its training recorded.
     private func existingModel(labeledSet: String) throws -> Summary? {
         try store.pool.read { db in
-            guard let existing = try Row.fetchOne(db, sql: """
-                SELECT m.id, m.training_size, m.validation_size, m.threshold, m.metrics, m.class_thresholds, a.after AS trained
-                FROM model AS m LEFT JOIN audit_event AS a ON a.entity = 'model' AND a.entity_id = m.id AND a.action = 'model.train'
-                WHERE m.kind = ? AND m.labeled_set = ? ORDER BY m.id DESC LIMIT 1
-                """, arguments: [ModelKind.builtin.rawValue, labeledSet]) else { return nil }
-            func object(_ column: String) -> [String: Any] {
-                ((try? JSONSerialization.jsonObject(with: Data(((existing[column] as String?) ?? "{}").utf8))) as? [String: Any]) ?? [:]
-            }
-            var summary = Summary(modelId: existing["id"], reused: true, trainingSize: existing["training_size"],
-                                  validationSize: existing["validation_size"], threshold: existing["threshold"],
-                                  metrics: object("metrics").compactMapValues { ($0 as? NSNumber)?.doubleValue }, refusal: object("trained")["refusal"] as? String)
-            summary.classThresholds = object("class_thresholds").mapValues { ($0 as? NSNumber)?.doubleValue }
+            guard let existing = try ModelRecord.trained(db, labeledSet: labeledSet) else { return nil }
+            let trained = try AuditEventRecord.modelTrained(db, modelId: existing.id!)
+            var summary = Summary(modelId: existing.id!, reused: true, trainingSize: existing.trainingSize,
+                                  validationSize: existing.validationSize, threshold: existing.threshold,
+                                  metrics: existing.numericMetrics, refusal: trained?.refusal)
+            summary.classThresholds = existing.classThresholds ?? [:]
             return summary
         }
     }
@@ -236,7 +214,7 @@ public struct TrainModel {
         var oof: [[Double]]
     }
 
-    static func fitFilters(x: [[Float]], labeled: [Labeled], folds: [Int], classes: Int) -> FilterFit {
+    static func fitFilters(x: [[Float]], labeled: [HumanLabel], folds: [Int], classes: Int) -> FilterFit {
         let chosen = crossFitRegression(x: x, y: labeled.map(\.label), weights: labeled.map(\.confidence), posteriors: labeled.map(\.posteriors),
                                         folds: folds, classes: classes, candidates: l2Candidates)
         return FilterFit(l2: chosen.l2, loss: chosen.loss, oof: chosen.oof)
@@ -253,51 +231,8 @@ public struct TrainModel {
         }
     }
 
-    private func loadLabeled(labels: [String]) throws -> [Labeled] {
-        try store.pool.read { try Self.humanLabels($0, labels: labels) }
-    }
-
-    /// Human-labeled images (consensus, no open assignment) with their posteriors
-    /// and whether they were picked at random (their first assignment's reason;
-    /// imported votes count as random): the training set and, for the random
-    /// ones, the validation set — for the built-in and for external models.
-    static func humanLabels(_ db: Database, labels: [String]) throws -> [Labeled] {
-        try Row.fetchAll(db, sql: humanLabelsSQL).map { row in
-            let posteriorsByName = (try? JSONSerialization.jsonObject(with: Data((row["posteriors"] as String).utf8)) as? [String: Double]) ?? [:]
-            return Labeled(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
-                           posteriors: labels.map { posteriorsByName[$0] ?? 0 }, randomRank: row["random_rank"],
-                           pickedAtRandom: (row["first_reason"] as String) == "random")
-        }
-    }
-
-    /// Why an image first went to humans (its first assignment's reason;
-    /// imported votes count as 'random'): 'random' puts it in the validation
-    /// sample. One search of `assignment_by_image` per image.
-    static func firstReasonSQL(image column: String) -> String {
-        "coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = \(column) ORDER BY a.id LIMIT 1), 'random')"
-    }
-
-    /// One row per human-labeled image; the first-assignment lookup walks
-    /// `assignment_by_image` (see the query-plan test).
-    public static let humanLabelsSQL = """
-        SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
-               \(firstReasonSQL(image: "c.image_id")) AS first_reason
-        FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
-        WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
-        ORDER BY c.image_id
-        """
-
-    private func checkEnough(_ labeled: [Labeled], labels: [String]) throws {
-        var perClass = [Int](repeating: 0, count: labels.count)
-        for l in labeled { perClass[l.label] += 1 }
-        if labeled.count < Self.minimumLabels || perClass.contains(where: { $0 < Self.minimumPerClass }) {
-            let counts = zip(labels, perClass).map { "\($0) \($1)" }.joined(separator: ", ")
-            throw LWError.invalidArgument("too few human labels to train (\(counts)): need \(Self.minimumLabels) in all and \(Self.minimumPerClass) of each label; run `lw assign` and `lw review` first")
-        }
-    }
-
     /// Stored folds; new images get fold ⌊random_rank·10⁶⌋ mod 5 (stable, random).
-    private func assignFolds(_ labeled: [Labeled]) throws -> [Int] {
+    private func assignFolds(_ labeled: [HumanLabel]) throws -> [Int] {
         try store.pool.write { db in
             let folds = try TrainingFoldRecord.byImage(db)
             return try labeled.map { image in
@@ -321,7 +256,7 @@ public struct TrainModel {
         confidence == 0.975 ? "" : "|confidence:\(confidence)"
     }
 
-    static func hash(_ labeled: [Labeled], extractor: String, target: Double, confidence: Double) -> String {
+    static func hash(_ labeled: [HumanLabel], extractor: String, target: Double, confidence: Double) -> String {
         var hasher = SHA256()
         hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)\(confidenceKey(confidence))".utf8))
         for l in labeled {

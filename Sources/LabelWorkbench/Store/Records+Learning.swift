@@ -46,8 +46,21 @@ public struct ModelRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     }
     public enum Columns {
         static let id = Column(CodingKeys.id)
+        static let kind = Column(CodingKeys.kind)
+        static let labeledSet = Column(CodingKeys.labeledSet)
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The built-in model trained on this labeled set with these settings, if any (the newest).
+    public static func trained(_ db: Database, labeledSet: String) throws -> ModelRecord? {
+        try ModelRecord.filter(Columns.kind == ModelKind.builtin.rawValue && Columns.labeledSet == labeledSet).order(Columns.id.desc).fetchOne(db)
+    }
+
+    /// The metrics that are numbers, by name.
+    public var numericMetrics: [String: Double] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(metrics.utf8)) as? [String: Any] else { return [:] }
+        return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+    }
 
     /// The newest model: the one `lw auto-label` uses.
     public static func latest(_ db: Database) throws -> ModelRecord? {

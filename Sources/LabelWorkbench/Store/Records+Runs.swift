@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One command's run: what was asked, by whom, and how it ended.
@@ -35,7 +36,24 @@ public struct AuditEventRecord: Codable, FetchableRecord, MutablePersistableReco
     public var after: String?
 
     enum CodingKeys: String, CodingKey { case id, at, actor, action, entity, before, after, runId = "run_id", entityId = "entity_id" }
+    public enum Columns {
+        static let action = Column(CodingKeys.action)
+        static let entity = Column(CodingKeys.entity)
+        static let entityId = Column(CodingKeys.entityId)
+    }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// What `lw train` recorded when it stored a model (the `after` of its `model.train` event).
+    public struct ModelTrained: Decodable, Sendable {
+        /// Why the model may only rank images for humans, when it has no threshold.
+        public var refusal: String?
+    }
+
+    public static func modelTrained(_ db: Database, modelId: Int64) throws -> ModelTrained? {
+        let event = try AuditEventRecord.filter(Columns.entity == "model" && Columns.entityId == modelId
+            && Columns.action == AuditAction.modelTrain.rawValue).fetchOne(db)
+        return try event?.after.map { try JSONDecoder().decode(ModelTrained.self, from: Data($0.utf8)) }
+    }
 }
 
 /// An image's train/val/test split, fixed at its first export.

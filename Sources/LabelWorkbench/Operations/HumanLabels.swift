@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+
+/// A human-labeled image as a model learns from it and is validated on it.
+struct HumanLabel {
+    var imageId: Int64
+    /// The consensus label's class index.
+    var label: Int
+    var confidence: Double
+    /// The consensus posteriors, in class order.
+    var posteriors: [Double]
+    var randomRank: Double
+    /// Whether it first went to humans at random (its first assignment's
+    /// reason; imported votes count as random): then it may validate.
+    var pickedAtRandom: Bool
+}
+
+/// The one reader of the human labels for training and validation, for the
+/// built-in and for external models.
+public enum HumanLabels {
+    static let minimumLabels = 20
+    static let minimumPerClass = 5
+
+    /// Human-labeled images (consensus, no open assignment), in image order.
+    static func load(_ db: Database, labels: [String]) throws -> [HumanLabel] {
+        try Row.fetchAll(db, sql: sql).map { row in
+            let posteriors = (try? JSONDecoder().decode([String: Double].self, from: Data((row["posteriors"] as String).utf8))) ?? [:]
+            return HumanLabel(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
+                              posteriors: labels.map { posteriors[$0] ?? 0 }, randomRank: row["random_rank"],
+                              pickedAtRandom: (row["first_reason"] as String) == "random")
+        }
+    }
+
+    /// Refuses to train on fewer than `minimumLabels`, or `minimumPerClass` of any label.
+    static func checkEnough(_ labeled: [HumanLabel], labels: [String]) throws {
+        var perClass = [Int](repeating: 0, count: labels.count)
+        for l in labeled { perClass[l.label] += 1 }
+        if labeled.count < minimumLabels || perClass.contains(where: { $0 < minimumPerClass }) {
+            let counts = zip(labels, perClass).map { "\($0) \($1)" }.joined(separator: ", ")
+            throw LWError.invalidArgument("too few human labels to train (\(counts)): need \(minimumLabels) in all and \(minimumPerClass) of each label; run `lw assign` and `lw review` first")
+        }
+    }
+
+    /// Why an image first went to humans (its first assignment's reason;
+    /// imported votes count as 'random'): 'random' puts it in the validation
+    /// sample. One search of `assignment_by_image` per image.
+    static func firstReasonSQL(image column: String) -> String {
+        "coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = \(column) ORDER BY a.id LIMIT 1), 'random')"
+    }
+
+    /// One row per human-labeled image; the first-assignment lookup walks
+    /// `assignment_by_image` (see the query-plan test).
+    public static let sql = """
+        SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
+               \(firstReasonSQL(image: "c.image_id")) AS first_reason
+        FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
+        WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+        ORDER BY c.image_id
+        """
+}
