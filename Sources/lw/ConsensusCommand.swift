@@ -15,7 +15,7 @@ struct ConsensusCommand: ParsableCommand {
 
     func run() throws {
         try Console.reportingErrors {
-            let s = try RunConsensus.run(store: try global.openStore(), context: global.context("consensus"))
+            let s = try RefreshConsensus.run(store: try global.openStore(), context: global.context("consensus"))
             Console.out("consensus over \(s.images.grouped) images: \(s.decided.grouped) new, \(s.revised.grouped) revised, \(s.removed.grouped) removed, \(s.ties.grouped) ties (\(s.iterations) EM iterations)")
         }
     }

@@ -62,13 +62,14 @@ struct ImportCommand: ParsableCommand {
                 labelVotes = read.labels.map { ImportVotes.Row(line: $0.line, worker: worker, source: $0.source, label: $0.label) }
                 skippedLines = read.skipped
             }
-            var operation = ImportImages(store: store, context: global.context("import"), progress: global.progressBar())
-            operation.batchSize = batchSize
-            let summary = try operation.run(candidates)
+            var images = ImportImages(store: store, context: global.context("import"), progress: global.progressBar())
+            images.batchSize = batchSize
+            var operation = ImportWithLabels(images: images, votesContext: global.context("import labels"))
+            let result = try operation.run(candidates, labels: labelVotes, manifest: manifest)
+            let summary = result.images
             report(summary)
-            if !labelVotes.isEmpty {
-                let votes = try ImportVotes.apply(labelVotes, file: manifest!, skipInvalid: true, store: store, context: global.context("import labels"))
-                for bad in votes.invalid.prefix(20) { Console.err("lw: \(manifest!):\(bad.line): \(bad.reason)") }
+            if let votes = result.votes, let manifest {
+                for bad in votes.invalid.prefix(20) { Console.err("lw: \(manifest):\(bad.line): \(bad.reason)") }
                 Console.out("recorded \(votes.recorded.grouped) labels as votes of \(labelVotes[0].worker)" +
                             (votes.alreadyRecorded > 0 ? ", \(votes.alreadyRecorded.grouped) already recorded" : ""))
             }

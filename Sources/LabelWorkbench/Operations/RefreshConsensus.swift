@@ -18,6 +18,20 @@ public enum RefreshConsensus {
 
     static let confidenceStep = 0.0005
 
+    /// `lw consensus`: the refresh as a run of its own, in one transaction.
+    public static func run(store: Store, context: RunContext) throws -> Summary {
+        var context = context
+        return try store.pool.write { db in
+            try context.begin(db)
+            let summary = try run(db, context: context)
+            try context.finish(db, status: .succeeded, counts: [
+                "images": summary.images, "decided": summary.decided, "revised": summary.revised, "removed": summary.removed,
+            ])
+            return summary
+        }
+    }
+
+    /// The refresh inside the caller's transaction (its run already begun).
     public static func run(_ db: Database, context: RunContext) throws -> Summary {
         let labels = try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
         let votes = try Votes(db)
