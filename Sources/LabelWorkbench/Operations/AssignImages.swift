@@ -163,7 +163,7 @@ public struct AssignImages {
                 SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation FROM consensus AS c
                 WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < max(?, ?) AND CASE WHEN \(isValidation)
                         THEN 1 ELSE c.votes < ? AND c.confidence < ? END))
-                  AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+                  AND NOT \(AssignmentRecord.isOpenSQL(image: "c.image_id"))
                 ORDER BY c.votes < ? DESC, c.confidence, c.image_id
                 """, arguments: [limits.perImage, limits.validationMaxPerImage, limits.threshold, limits.validationThreshold,
                                  limits.maxPerImage, limits.threshold, limits.perImage])
@@ -230,7 +230,7 @@ extension AssignImages {
     static func imagesWithHumanWork(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: """
             SELECT count(*) FROM image AS i WHERE EXISTS (SELECT 1 FROM consensus AS c WHERE c.image_id = i.id)
-               OR EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = i.id AND a.status = 'open')
+               OR \(AssignmentRecord.isOpenSQL(image: "i.id"))
             """)!
     }
 }

@@ -54,7 +54,7 @@ public enum HumanLabels {
         SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
                \(firstReasonSQL(image: "c.image_id")) AS first_reason
         FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
-        WHERE NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = c.image_id AND a.status = 'open')
+        WHERE NOT \(AssignmentRecord.isOpenSQL(image: "c.image_id"))
         ORDER BY c.image_id
         """
 }

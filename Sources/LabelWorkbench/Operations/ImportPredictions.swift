@@ -54,19 +54,18 @@ public enum ImportPredictions {
             metrics["auc"] = ThresholdSearch.meanOneVsRestAUC(validation.humanIndex.map { predictions[humans[$0].imageId]! },
                                                               labels: validation.humanIndex.map { humans[$0].label }, classes: names.count)
             try context.begin(db)
-            try db.execute(sql: """
-                INSERT INTO model (kind, algorithm, parameters, training_size, validation_size, metrics, threshold, target_accuracy,
-                                   labeled_set, created_at, run_id)
-                VALUES (?, 'external', ?, 0, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [ModelKind.external.rawValue, JSON.text(["file": file, "bound": TrainModel.boundDescription(confidence: confidence, z: z)]), items.count, JSON.text(metrics), search.threshold, target, digest,
-                                 context.clock.iso, context.runId])
-            let modelId = db.lastInsertedRowID
+            var model = ModelRecord(kind: ModelKind.external.rawValue, algorithm: "external",
+                                    parameters: JSON.text(["file": file, "bound": TrainModel.boundDescription(confidence: confidence, z: z)]),
+                                    trainingSize: 0, validationSize: items.count, metrics: JSON.text(metrics), threshold: search.threshold,
+                                    targetAccuracy: target, labeledSet: digest, createdAt: context.clock.iso, runId: context.runId!)
+            try model.insert(db)
+            let modelId = model.id!
             try ModelValidation.record(db, modelId: modelId, items: validation.evidence)
             for (image, p) in predictions.sorted(by: { $0.key < $1.key }) {
                 let best = Probabilities.argmax(p)
-                let scores = JSON.text(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, (p[$0] * 1e6).rounded() / 1e6) }))
-                try db.execute(sql: "INSERT INTO prediction (model_id, image_id, label_id, confidence, scores) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [modelId, image, labels[best].0, (p[best] * 1e6).rounded() / 1e6, scores])
+                let scores = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, (p[$0] * 1e6).rounded() / 1e6) })
+                try PredictionRecord(modelId: modelId, imageId: image, labelId: labels[best].0, confidence: (p[best] * 1e6).rounded() / 1e6,
+                                     scores: scores).insert(db)
             }
             try context.audit(db, action: .modelImport, entity: "model", entityId: modelId, after: [
                 "file": file, "predictions": predictions.count, "validation_size": items.count, "threshold": search.threshold as Any,

@@ -3,12 +3,12 @@
 public enum Queue {
     public static let nextRandom = """
         SELECT id FROM image WHERE awaiting_label = 1
-          AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = image.id AND a.status = 'open')
+          AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         ORDER BY random_rank LIMIT ?
         """
     public static let nextUncertain = """
         SELECT id FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = image.id AND a.status = 'open')
+          AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         ORDER BY uncertainty_rank LIMIT ?
         """
 }

@@ -162,7 +162,6 @@ public struct TrainModel {
         var refusal: String?
 
         var lowestThreshold: Double? { thresholds.values.compactMap { $0 }.min() }
-        var classThresholdsJSON: String { JSON.text(thresholds.mapValues { $0 as Any }) }
     }
 
     /// Stores the model with its validation evidence and audit row; nil when
@@ -170,22 +169,18 @@ public struct TrainModel {
     private func insert(_ model: NewModel, evidence: [ModelValidation.Item]) throws -> Int64? {
         let context = self.context
         return try store.pool.write { db in
-            if try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE kind = ? AND labeled_set = ?",
-                                     arguments: [ModelKind.builtin.rawValue, model.labeledSet]) != nil {
-                return nil
-            }
-            try db.execute(sql: """
-                INSERT INTO model (kind, algorithm, parameters, extractor_id, training_size, validation_size, metrics, threshold,
-                                   class_thresholds, target_accuracy, labeled_set, weights, created_at, run_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [ModelKind.builtin.rawValue, model.algorithm, model.parameters, model.extractorId, model.trainingSize,
-                                 model.validationSize, JSON.text(model.metrics), model.lowestThreshold, model.classThresholdsJSON,
-                                 model.target, model.labeledSet, model.weights, context.clock.iso, context.runId])
-            let id = db.lastInsertedRowID
+            if try ModelRecord.trained(db, labeledSet: model.labeledSet) != nil { return nil }
+            var record = ModelRecord(kind: ModelKind.builtin.rawValue, algorithm: model.algorithm, parameters: model.parameters,
+                                     extractorId: model.extractorId, trainingSize: model.trainingSize, validationSize: model.validationSize,
+                                     metrics: JSON.text(model.metrics), threshold: model.lowestThreshold, classThresholds: model.thresholds,
+                                     targetAccuracy: model.target, labeledSet: model.labeledSet, weights: model.weights,
+                                     createdAt: context.clock.iso, runId: context.runId!)
+            try record.insert(db)
+            let id = record.id!
             try ModelValidation.record(db, modelId: id, items: evidence)
             try context.audit(db, action: .modelTrain, entity: "model", entityId: id, after: [
                 "training_size": model.trainingSize, "validation_size": model.validationSize, "threshold": model.lowestThreshold as Any,
-                "class_thresholds": model.classThresholdsJSON, "metrics": model.metrics, "refusal": model.refusal as Any,
+                "class_thresholds": JSON.text(model.thresholds.mapValues { $0 as Any }), "metrics": model.metrics, "refusal": model.refusal as Any,
             ])
             return id
         }

@@ -45,6 +45,12 @@ public struct AssignmentRecord: Codable, FetchableRecord, MutablePersistableReco
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// SQL true when an image (`column`, e.g. "c.image_id") has an open
+    /// assignment; one search of `assignment_by_image`.
+    public static func isOpenSQL(image column: String) -> String {
+        "EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = \(column) AND a.status = 'open')"
+    }
+
     /// The images with an open assignment (humans are working on them).
     public static func imagesOpen(_ db: Database) throws -> Set<Int64> {
         Set(try AssignmentRecord.select(Columns.imageId, as: Int64.self).filter(Columns.status == "open").distinct().fetchAll(db))
