@@ -53,13 +53,13 @@ struct ImportCommand: ParsableCommand {
             var candidates = ImportSources.walk(paths)
             if let manifest { candidates += try ImportSources.manifest(manifest) }
             // Labels are checked before anything is imported: a bad line stops it all.
-            var labelVotes: [ImportVotes.Row] = []
+            var labelVotes: [ImportVotes.Line] = []
             var skippedLines: [(line: Int, reason: String)] = []
             if let attribute = labelsFrom, let manifest {
                 let labels = try ExportLabels.job(store).labels
                 let worker = labelsWorker ?? "manifest-" + attribute
                 let read = try GroundTruthManifest.readLabels(manifest, attribute: attribute, labels: labels)
-                labelVotes = read.labels.map { ImportVotes.Row(line: $0.line, worker: worker, source: $0.source, label: $0.label) }
+                labelVotes = read.labels.map { ImportVotes.Line(line: $0.line, worker: worker, source: $0.source, label: $0.label) }
                 skippedLines = read.skipped
             }
             var images = ImportImages(store: store, context: global.context("import"), progress: global.progressBar())

@@ -45,7 +45,7 @@ public enum ExportFolder {
         var context = context
         let root = URL(fileURLWithPath: request.out).standardizedFileURL
         try checkOut(root, store: store, force: request.force)
-        var rows: [ExportLabels.Row] = []
+        var rows: [ExportLabels.Entry] = []
         try ExportLabels.rows(store, options: request.options) { rows.append($0) }
         let splitOf: [Int64: String] = try store.pool.write { db in
             try RunLog.markInterruptedRuns(db)
@@ -89,7 +89,7 @@ public enum ExportFolder {
 
     /// Stable, stratified splits: keep stored ones; place new images label by label
     /// into the split furthest below its share, in a seeded random order.
-    static func assignSplits(_ rows: [ExportLabels.Row], request: Request, db: Database, context: RunContext) throws -> [Int64: String] {
+    static func assignSplits(_ rows: [ExportLabels.Entry], request: Request, db: Database, context: RunContext) throws -> [Int64: String] {
         if request.reshuffle { try db.execute(sql: "DELETE FROM export_split") }
         var stored = try ExportSplitRecord.byImage(db)
         for label in Set(rows.map(\.label)).sorted() {
@@ -112,7 +112,7 @@ public enum ExportFolder {
     }
 
     /// Links (or copies) each exported image to OUT/split/label/name.
-    static func place(_ rows: [ExportLabels.Row], splitOf: [Int64: String], root: URL, copy: Bool,
+    static func place(_ rows: [ExportLabels.Entry], splitOf: [Int64: String], root: URL, copy: Bool,
                       store: Store) throws -> (summary: Summary, wanted: Set<String>) {
         var summary = Summary()
         var wanted = Set<String>()

@@ -15,7 +15,7 @@ public struct ExportLabels {
         public init() {}
     }
 
-    public struct Row: Sendable {
+    public struct Entry: Sendable {
         public var imageId: Int64
         public var source: String
         public var sha256: String
@@ -39,7 +39,7 @@ public struct ExportLabels {
     public static let csvHeader = ["source", "sha256", "label", "confidence", "origin", "model_id", "votes", "image_id"]
 
     /// Calls `each` for every exported row, in image-id order, from one read transaction.
-    public static func rows(_ store: Store, options: Options, each: (Row) throws -> Void) throws {
+    public static func rows(_ store: Store, options: Options, each: (Entry) throws -> Void) throws {
         try store.pool.read { db in
             var sql = """
                 SELECT i.id AS image_id, i.source, i.sha256, s.label, l.class_index, s.confidence, s.status, s.model_id,
@@ -59,16 +59,16 @@ public struct ExportLabels {
                 arguments += [min]
             }
             sql += " ORDER BY i.id"
-            let cursor = try GRDB.Row.fetchCursor(db, sql: sql, arguments: arguments)
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let r = try cursor.next() {
-                try each(Row(imageId: r["image_id"], source: r["source"], sha256: r["sha256"], label: r["label"], classIndex: r["class_index"],
+                try each(Entry(imageId: r["image_id"], source: r["source"], sha256: r["sha256"], label: r["label"], classIndex: r["class_index"],
                              confidence: r["confidence"], origin: (r["status"] as String) == "human_labeled" ? "human" : "machine",
                              modelId: r["model_id"], votes: r["votes"], manifestFields: r["manifest_fields"], labeledAt: r["labeled_at"]))
             }
         }
     }
 
-    public static func csvLine(_ row: Row) -> String {
+    public static func csvLine(_ row: Entry) -> String {
         CSVText.line([row.source, row.sha256, row.label, String(format: "%.6f", row.confidence), row.origin,
                       row.modelId.map(String.init) ?? "", String(row.votes), String(row.imageId)])
     }

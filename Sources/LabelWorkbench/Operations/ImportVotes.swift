@@ -7,7 +7,7 @@ import GRDB
 /// row is checked first; unless `skipInvalid`, one bad row means nothing is
 /// written. A vote already stored with the same label is a no-op.
 public enum ImportVotes {
-    public struct Row: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
         public var line: Int
         public var worker: String
         public var source: String
@@ -29,16 +29,16 @@ public enum ImportVotes {
     }
 
     /// Header worker,source,label (`image` is accepted for `source`).
-    public static func read(_ path: String) throws -> [Row] {
+    public static func read(_ path: String) throws -> [Line] {
         let (header, records) = try CSVText.read(path)
         let sourceColumn = header.contains("source") ? "source" : "image"
         guard header.contains("worker"), header.contains(sourceColumn), header.contains("label") else {
             throw LWError.badInputLine(file: path, line: 1, reason: "header is '\(header.joined(separator: ","))': it must be worker,source,label")
         }
-        return records.map { Row(line: $0.line, worker: $0.fields["worker"] ?? "", source: $0.fields[sourceColumn] ?? "", label: $0.fields["label"] ?? "") }
+        return records.map { Line(line: $0.line, worker: $0.fields["worker"] ?? "", source: $0.fields[sourceColumn] ?? "", label: $0.fields["label"] ?? "") }
     }
 
-    public static func apply(_ rows: [Row], file: String, skipInvalid: Bool, store: Store, context: RunContext) throws -> Summary {
+    public static func apply(_ rows: [Line], file: String, skipInvalid: Bool, store: Store, context: RunContext) throws -> Summary {
         var context = context
         return try store.pool.write { db in
             var summary = Summary()
@@ -70,7 +70,7 @@ public enum ImportVotes {
     /// The votes to record: every row checked first (label, worker name,
     /// source, repeats within the file, votes already stored); the bad ones,
     /// sorted by line, and the no-ops counted in `summary`.
-    static func plan(_ rows: [Row], workers: [String: Int64], summary: inout Summary,
+    static func plan(_ rows: [Line], workers: [String: Int64], summary: inout Summary,
                      db: Database) throws -> [(image: Int64, worker: String, label: Int64)] {
         let labels = Dictionary(uniqueKeysWithValues: try LabelRecord.inClassOrder(db).map { ($0.name, $0.id!) })
         let labelList = try LabelRecord.names(db).joined(separator: ", ")

@@ -16,7 +16,7 @@ public struct ImportWithLabels {
         self.votesContext = votesContext
     }
 
-    public mutating func run(_ candidates: [ImportCandidate], labels: [ImportVotes.Row], manifest: String?) throws -> Summary {
+    public mutating func run(_ candidates: [ImportCandidate], labels: [ImportVotes.Line], manifest: String?) throws -> Summary {
         let imported = try images.run(candidates)
         guard let manifest, !labels.isEmpty else { return Summary(images: imported, votes: nil) }
         let votes = try ImportVotes.apply(labels, file: manifest, skipInvalid: true, store: images.store, context: votesContext)

@@ -6,7 +6,6 @@ import GRDB
 /// vote, closes its assignment and writes their audit rows in one transaction.
 public enum RecordAnswers {
     /// One answer (a row of an answers file, or one from a review).
-    public typealias Row = AnswerRow
 
     public struct Summary: Sendable, Equatable {
         public var recorded = 0
@@ -23,7 +22,7 @@ public enum RecordAnswers {
     /// Applies a whole file: every row is checked first; unless `skipInvalid`,
     /// one bad row means nothing is written. Rows already recorded with the
     /// same label are no-ops, so rerunning a file changes nothing.
-    public static func apply(_ rows: [Row], file: String, skipInvalid: Bool, store: Store, context: RunContext) throws -> Summary {
+    public static func apply(_ rows: [AnswerRow], file: String, skipInvalid: Bool, store: Store, context: RunContext) throws -> Summary {
         var context = context
         return try store.pool.write { db in
             var summary = Summary()
@@ -51,8 +50,8 @@ public enum RecordAnswers {
         var seconds: Double?
     }
 
-    static func validate(_ rows: [Row], db: Database, now: String) throws -> (valid: [Planned], invalid: [Invalid], noOps: Int) {
-        let labels = Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT id, name FROM label").map { ($0["name"] as String, $0["id"] as Int64) })
+    static func validate(_ rows: [AnswerRow], db: Database, now: String) throws -> (valid: [Planned], invalid: [Invalid], noOps: Int) {
+        let labels = try LabelRecord.idsByName(db)
         let labelList = try LabelRecord.names(db).joined(separator: ", ")
         var valid: [Planned] = [], invalid: [Invalid] = []
         var noOps = 0
@@ -80,13 +79,12 @@ public enum RecordAnswers {
                 continue
             }
             firstRow[assignmentId] = (row.line, row.label)
-            guard let assignment = try GRDB.Row.fetchOne(db, sql: "SELECT status, expires_at FROM assignment WHERE id = ?", arguments: [assignmentId]) else {
+            guard let assignment = try AssignmentRecord.fetchOne(db, key: assignmentId) else {
                 bad("unknown assignment \(assignmentId)"); continue
             }
-            let status: String = assignment["status"]
-            switch status {
+            switch assignment.status {
             case "open":
-                if let expires: String = assignment["expires_at"], expires <= now {
+                if let expires = assignment.expiresAt, expires <= now {
                     bad("assignment \(assignmentId) expired at \(expires): run `lw assign` to reissue the image"); continue
                 }
                 valid.append(Planned(assignment: assignmentId, labelId: labelId, seconds: row.seconds))
@@ -98,7 +96,7 @@ public enum RecordAnswers {
             case "expired":
                 bad("assignment \(assignmentId) expired: run `lw assign` to reissue the image")
             default:
-                bad("assignment \(assignmentId) was \(status); it no longer takes answers")
+                bad("assignment \(assignmentId) was \(assignment.status); it no longer takes answers")
             }
         }
         valid.removeAll { conflicting.contains($0.assignment) }
@@ -109,7 +107,7 @@ public enum RecordAnswers {
 
     /// The assignment a row answers: by its id, or by worker and source (their
     /// open assignment; a vote they already cast with this label is a no-op).
-    static func assignment(of row: Row, labelId: Int64, labels: [String: Int64], db: Database) throws -> AssignmentLookup {
+    static func assignment(of row: AnswerRow, labelId: Int64, labels: [String: Int64], db: Database) throws -> AssignmentLookup {
         if let text = row.assignmentId {
             guard let id = Int64(text) else { return .invalid("assignment_id '\(text)' is not a number") }
             return .found(id)
@@ -134,13 +132,13 @@ public enum RecordAnswers {
 
     /// Inserts the vote and closes the assignment (caller's transaction).
     static func record(_ db: Database, assignment: Int64, labelId: Int64, seconds: Double?, context: RunContext) throws {
-        let row = try GRDB.Row.fetchOne(db, sql: "SELECT image_id, worker_id FROM assignment WHERE id = ?", arguments: [assignment])!
-        var vote = VoteRecord(imageId: row["image_id"], workerId: row["worker_id"], labelId: labelId, assignmentId: assignment,
+        let row = try AssignmentRecord.fetchOne(db, key: assignment)!
+        var vote = VoteRecord(imageId: row.imageId, workerId: row.workerId, labelId: labelId, assignmentId: assignment,
                               seconds: seconds, createdAt: context.clock.iso, runId: context.runId!)
         try vote.insert(db)
         let label = try String.fetchOne(db, sql: "SELECT name FROM label WHERE id = ?", arguments: [labelId])!
         try context.audit(db, action: .voteCast, entity: "vote", entityId: vote.id, after: [
-            "image_id": row["image_id"] as Int64, "worker_id": row["worker_id"] as Int64, "label": label,
+            "image_id": row.imageId, "worker_id": row.workerId, "label": label,
             "assignment_id": assignment, "seconds": seconds as Any,
         ])
         try Assignments.close(db, assignment, status: "answered", context: context)

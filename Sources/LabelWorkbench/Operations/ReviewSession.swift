@@ -17,15 +17,13 @@ public struct ReviewSession {
     public init(store: Store, worker: String, context: RunContext) throws {
         self.store = store
         self.workerName = worker
-        guard let row = try store.pool.read({ db in
-            try GRDB.Row.fetchOne(db, sql: "SELECT id, active FROM worker WHERE name = ?", arguments: [worker])
-        }) else {
+        guard let row = try store.pool.read({ try WorkerRecord.named(worker, $0) }) else {
             throw try store.pool.read { try ManageWorkers.unknownWorker(worker, $0) }
         }
-        guard row["active"] as Int == 1 else {
+        guard row.active else {
             throw LWError.invalidArgument("worker '\(worker)' is disabled: `lw workers enable \(worker)` first")
         }
-        workerId = row["id"]
+        workerId = row.id!
         var context = context
         try context.start(in: store)
         self.context = context

@@ -56,10 +56,9 @@ public struct ModelRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         try ModelRecord.filter(Columns.kind == ModelKind.builtin.rawValue && Columns.labeledSet == labeledSet).order(Columns.id.desc).fetchOne(db)
     }
 
-    /// The metrics that are numbers, by name.
+    /// The metrics, by name (lw writes only numbers there).
     public var numericMetrics: [String: Double] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(metrics.utf8)) as? [String: Any] else { return [:] }
-        return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        (try? JSONDecoder().decode([String: Double].self, from: Data(metrics.utf8))) ?? [:]
     }
 
     /// The newest model: the one `lw auto-label` uses.

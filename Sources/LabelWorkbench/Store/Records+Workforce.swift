@@ -16,6 +16,11 @@ public struct WorkerRecord: Codable, FetchableRecord, MutablePersistableRecord, 
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// The worker of this name, if any.
+    public static func named(_ name: String, _ db: Database) throws -> WorkerRecord? {
+        try WorkerRecord.filter(Columns.name == name).fetchOne(db)
+    }
+
     /// Every worker's id by name.
     public static func idsByName(_ db: Database) throws -> [String: Int64] {
         Dictionary(uniqueKeysWithValues: try WorkerRecord.fetchAll(db).map { ($0.name, $0.id!) })

@@ -28,6 +28,11 @@ public struct LabelRecord: Codable, FetchableRecord, MutablePersistableRecord, S
         try LabelRecord.order(Column("class_index")).fetchAll(db)
     }
 
+    /// Every label's id by name.
+    public static func idsByName(_ db: Database) throws -> [String: Int64] {
+        Dictionary(uniqueKeysWithValues: try inClassOrder(db).map { ($0.name, $0.id!) })
+    }
+
     /// Their names, in class-index order.
     public static func names(_ db: Database) throws -> [String] {
         try inClassOrder(db).map(\.name)
