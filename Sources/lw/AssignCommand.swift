@@ -19,10 +19,14 @@ struct AssignCommand: ParsableCommand {
             job's validation_max_workers_per_image (7), so models are judged on labels
             near truth. An explicit --max-per-image caps both.
             Strategy: random (a stable random sample), uncertain (least confident
-            prediction first), auto (random until a model has predicted, then uncertain).
+            prediction first), auto (random until a model has predicted, then uncertain),
+            suspects (a second look: each of the top --limit suspects of `lw suspects` to
+            --per-image more workers, the most accurate first, experts before all; no
+            new images).
             Examples:
               lw assign --per-image 3 --limit 500
               lw assign --strategy uncertain --expire 6h --max-open 100
+              lw assign --strategy suspects --per-image 2 --limit 100
             """
     )
 
@@ -30,7 +34,7 @@ struct AssignCommand: ParsableCommand {
     @Option(name: .customLong("per-image"), help: "Workers per image (default: the job's, 3).") var perImage: Int?
     @Option(name: .customLong("max-per-image"), help: "Most workers an image may get through dynamic overlap (default: the job's, 5).") var maxPerImage: Int?
     @Option(help: "At most this many images with open assignments.") var limit: Int?
-    @Option(help: "random, uncertain or auto.") var strategy: AssignImages.Strategy = .auto
+    @Option(help: "random, uncertain, auto or suspects.") var strategy: AssignImages.Strategy = .auto
     @Option(help: ArgumentHelp("Assignments not answered within this time are released (e.g. 30m, 6h, 2d).", valueName: "duration")) var expire: String?
     @Option(name: .customLong("max-open"), help: "At most this many open assignments per worker.") var maxOpen: Int?
     @Option(help: "Seed for breaking load ties between workers.") var seed: UInt64 = 0
@@ -57,7 +61,10 @@ struct AssignCommand: ParsableCommand {
             let s = try operation.run()
             if json { Console.out(JSON.text(s.counts)); return }
             var line = "created \(s.assignments.grouped) assignments: \(s.newImages.grouped) new images (\(s.strategyUsed))"
-            if s.overlapImages > 0 { line += ", \(s.overlapImages.grouped) uncertain labels get more workers" }
+            if s.overlapImages > 0 {
+                line += strategy == .suspects ? ", \(s.overlapImages.grouped) suspects get a second look"
+                    : ", \(s.overlapImages.grouped) uncertain labels get more workers"
+            }
             if s.refilledImages > 0 { line += ", \(s.refilledImages.grouped) images topped up" }
             if s.expired > 0 { line += "; \(s.expired.grouped) expired assignments released" }
             if s.budgetReached { line += "; the human-labeling budget is reached (raise it with lw settings set --max-human N or --max-human-percent P)" }

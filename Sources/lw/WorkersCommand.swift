@@ -18,10 +18,15 @@ struct WorkersCommand: ParsableCommand {
                 With --token each named worker (new or present) gets a new personal link
                 for `lw serve`; the previous link of that worker stops working.
                 Example: lw workers add alice --token --url http://10.0.0.5:8080
+                With --expert the named workers (new or present) become experts: an
+                expert's vote settles an image (consensus takes it as the truth, it
+                validates as certain, and `lw suspects` no longer lists it).
+                Example: lw workers add carol --expert
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Worker names.") var names: [String]
         @Flag(help: "Print a new personal browser link for each worker (see `lw serve`).") var token = false
+        @Flag(help: "Make them experts: their vote settles an image.") var expert = false
         @Option(help: ArgumentHelp("Where `lw serve` is reached, for the printed links.", valueName: "url")) var url = "http://127.0.0.1:8080"
 
         func validate() throws {
@@ -33,7 +38,7 @@ struct WorkersCommand: ParsableCommand {
 
         func run() throws {
             try Console.reportingErrors {
-                let added = try ManageWorkers.add(names, store: try global.openStore(), context: global.context("workers add"))
+                let added = try ManageWorkers.add(names, expert: expert, store: try global.openStore(), context: global.context("workers add"))
                 let existing = names.count - added.count
                 let summary = "added \(added.count) workers" + (existing > 0 ? " (\(existing) already present)" : "")
                 guard token else { Console.out(summary); return }
@@ -57,7 +62,7 @@ struct WorkersCommand: ParsableCommand {
                 let rows = try ManageWorkers.list(try global.openReadOnlyStore())
                 if json {
                     for r in rows {
-                        Console.out(JSON.text(["worker": r.name, "kind": r.kind, "active": r.active, "votes": r.votes,
+                        Console.out(JSON.text(["worker": r.name, "kind": r.kind, "active": r.active, "expert": r.expert, "votes": r.votes,
                                                "open_assignments": r.openAssignments, "skipped": r.skipped,
                                                "agreement": r.agreement as Any, "estimated_accuracy": r.accuracy as Any,
                                                "mean_seconds": r.meanSeconds as Any]))
@@ -66,7 +71,7 @@ struct WorkersCommand: ParsableCommand {
                 }
                 func pct(_ v: Double?) -> String { v.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
                 let table = [["worker", "active", "votes", "open", "skipped", "agreement", "est. accuracy", "s/answer"]] + rows.map {
-                    [$0.name + ($0.kind == "human" ? "" : " (\($0.kind))"), $0.active ? "yes" : "no", $0.votes.grouped,
+                    [$0.name + ($0.kind == "human" ? "" : " (\($0.kind))") + ($0.expert ? " (expert)" : ""), $0.active ? "yes" : "no", $0.votes.grouped,
                      $0.openAssignments.grouped, $0.skipped.grouped, pct($0.agreement), pct($0.accuracy),
                      $0.meanSeconds.map { String(format: "%.1f", $0) } ?? "-"]
                 }

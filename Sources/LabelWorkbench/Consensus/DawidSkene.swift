@@ -49,17 +49,24 @@ public enum DawidSkene {
     public static let method = "dawid_skene"
     static let fairWorkerVotes = 4.0
 
-    public static func fit(_ ballots: [Ballot], items: Int, workers: Int, classes: Int,
+    /// `settled[i]`: the class an expert gave item i, taken as its truth — its
+    /// posterior stays certain, and the workers' confusion learns from it.
+    public static func fit(_ ballots: [Ballot], items: Int, workers: Int, classes: Int, settled: [Int: Int] = [:],
                            maxIterations: Int = 200, tolerance: Double = 1e-7, smoothing: Double = 2) -> ConsensusResult {
         precondition(classes >= 2)
-        var posteriors = majorityVote(ballots, items: items, classes: classes)
+        func clamped(_ posteriors: [[Double]]) -> [[Double]] {
+            var out = posteriors
+            for (item, label) in settled { out[item] = (0..<classes).map { $0 == label ? 1 : 0 } }
+            return out
+        }
+        var posteriors = clamped(majorityVote(ballots, items: items, classes: classes))
         var confusion = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 1 / Double(classes), count: classes), count: classes), count: workers)
         var priors = [Double](repeating: 1 / Double(classes), count: classes)
         var iterations = 0
         while iterations < maxIterations {
             iterations += 1
             (confusion, priors) = maximise(ballots, posteriors: posteriors, workers: workers, classes: classes, smoothing: smoothing)
-            let next = expect(ballots, items: items, confusion: confusion, priors: priors)
+            let next = clamped(expect(ballots, items: items, confusion: confusion, priors: priors))
             var change = 0.0
             for i in 0..<items { for k in 0..<classes { change = max(change, abs(next[i][k] - posteriors[i][k])) } }
             posteriors = next

@@ -9,6 +9,8 @@ import GRDB
 public struct AssignImages {
     public enum Strategy: String, Sendable, CaseIterable {
         case random, uncertain, auto
+        /// A second look: the top suspects (`lw suspects`) to more workers, no new images.
+        case suspects
     }
 
     public struct Options: Sendable {
@@ -64,9 +66,13 @@ public struct AssignImages {
             round.summary.expired = try Assignments.expireOverdue(db, context: context)
             _ = try RefreshConsensus.run(db, context: context)
             try round.refillImagesInProgress()
-            try round.topUpUnfinishedImages()
-            try round.capByHumanBudget(job)
-            try round.drawNewImages(randomShare: job.randomShare)
+            if options.strategy == .suspects {
+                try round.sendSuspectsForASecondLook()
+            } else {
+                try round.topUpUnfinishedImages()
+                try round.capByHumanBudget(job)
+                try round.drawNewImages(randomShare: job.randomShare)
+            }
             if let cap = round.humanCap { round.summary.budgetReached = try Self.imagesWithHumanWork(db) >= cap }
             try context.finish(db, status: .succeeded, counts: round.summary.counts)
             return round.summary
@@ -191,6 +197,19 @@ public struct AssignImages {
 
         /// 3. New images, in the strategy's order. With a model, a share of them
         /// is still drawn at random so that validation stays a random sample.
+        /// 3'. A second look: each of the top suspects to `perImage` more
+        /// workers (the most accurate, experts first; never one who voted on it).
+        mutating func sendSuspectsForASecondLook() throws {
+            summary.strategyUsed = "suspects"
+            guard budget > 0 else { return }
+            for suspect in try Suspects.current(db, limit: budget == Int.max ? nil : budget, all: false) where !planner.exhausted {
+                if try give(suspect.imageId, count: limits.perImage, reason: "overlap") > 0 {
+                    summary.overlapImages += 1
+                    budget -= 1
+                }
+            }
+        }
+
         mutating func drawNewImages(randomShare: Double) throws {
             let hasModel = try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL LIMIT 1") != nil
             let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)

@@ -6,6 +6,7 @@ public enum ManageWorkers {
         public var name: String
         public var kind: String
         public var active: Bool
+        public var expert: Bool
         public var votes: Int
         public var openAssignments: Int
         public var skipped: Int
@@ -14,25 +15,37 @@ public enum ManageWorkers {
         public var meanSeconds: Double?
     }
 
-    /// Adds workers; names already present are left as they are (idempotent).
-    /// Returns the names actually added.
-    public static func add(_ names: [String], kind: String = "human", store: Store, context: RunContext) throws -> [String] {
+    /// Adds workers; names already present are left as they are (idempotent),
+    /// but with `expert` every named worker becomes an expert (their vote
+    /// settles an image). Returns the names actually added.
+    public static func add(_ names: [String], kind: String = "human", expert: Bool = false, store: Store,
+                           context: RunContext) throws -> [String] {
         for name in names where !isValidName(name) {
             throw LWError.invalidArgument("worker name '\(name)' is not usable: use letters, digits, '.', '_', '-' or '@' (no spaces or commas)")
         }
         var context = context
         return try store.pool.write { db in
             var added: [String] = []
+            var promoted = 0
             for name in names {
-                if try Int.fetchOne(db, sql: "SELECT 1 FROM worker WHERE name = ?", arguments: [name]) != nil { continue }
-                if added.isEmpty { try context.begin(db) }
-                try db.execute(sql: "INSERT INTO worker (name, kind, created_at) VALUES (?, ?, ?)",
-                               arguments: [name, kind, context.clock.iso])
-                try context.audit(db, action: .workerAdd, entity: "worker", entityId: db.lastInsertedRowID,
-                                  after: ["name": name, "kind": kind, "active": 1])
+                if let present = try WorkerRecord.named(name, db) {
+                    guard expert && !present.expert else { continue }
+                    if added.isEmpty && promoted == 0 { try context.begin(db) }
+                    try db.execute(sql: "UPDATE worker SET expert = 1 WHERE id = ?", arguments: [present.id])
+                    try context.audit(db, action: .workerExpert, entity: "worker", entityId: present.id, before: ["expert": 0], after: ["expert": 1])
+                    promoted += 1
+                    continue
+                }
+                if added.isEmpty && promoted == 0 { try context.begin(db) }
+                var worker = WorkerRecord(name: name, kind: kind, active: true, createdAt: context.clock.iso, expert: expert)
+                try worker.insert(db)
+                try context.audit(db, action: .workerAdd, entity: "worker", entityId: worker.id,
+                                  after: ["name": name, "kind": kind, "active": 1, "expert": expert ? 1 : 0])
                 added.append(name)
             }
-            if !added.isEmpty { try context.finish(db, status: .succeeded, counts: ["added": added.count]) }
+            if !added.isEmpty || promoted > 0 {
+                try context.finish(db, status: .succeeded, counts: ["added": added.count, "made_experts": promoted])
+            }
             return added
         }
     }
@@ -66,8 +79,8 @@ public enum ManageWorkers {
 
     public static func list(_ store: Store) throws -> [WorkerRow] {
         try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM worker_summary ORDER BY name").map { r in
-                WorkerRow(name: r["name"], kind: r["kind"], active: r["active"] as Int == 1, votes: r["votes"],
+            try Row.fetchAll(db, sql: "SELECT s.*, w.expert FROM worker_summary AS s JOIN worker AS w ON w.name = s.name ORDER BY s.name").map { r in
+                WorkerRow(name: r["name"], kind: r["kind"], active: r["active"] as Int == 1, expert: r["expert"], votes: r["votes"],
                           openAssignments: r["open_assignments"], skipped: r["skipped"], agreement: r["agreement"],
                           accuracy: r["accuracy"], meanSeconds: r["mean_seconds"])
             }

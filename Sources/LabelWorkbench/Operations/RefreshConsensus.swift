@@ -35,7 +35,8 @@ public enum RefreshConsensus {
     public static func run(_ db: Database, context: RunContext) throws -> Summary {
         let labels = try LabelRecord.inClassOrder(db).map { ($0.id!, $0.name) }
         let votes = try Votes(db)
-        let result = DawidSkene.fit(votes.ballots, items: votes.images.count, workers: votes.workers.count, classes: labels.count)
+        let result = DawidSkene.fit(votes.ballots, items: votes.images.count, workers: votes.workers.count, classes: labels.count,
+                                    settled: votes.settled)
         var summary = Summary()
         summary.images = votes.images.count
         summary.iterations = result.iterations
@@ -48,8 +49,12 @@ public enum RefreshConsensus {
     struct Votes {
         var images: [Int64] = [], workers: [Int64] = []
         var ballots: [Ballot] = []
+        /// Images whose expert votes all give one label, by image index: that label.
+        var settled: [Int: Int] = [:]
 
         init(_ db: Database) throws {
+            let experts = try WorkerRecord.expertIds(db)
+            var expertLabels: [Int: Set<Int>] = [:]
             let rows = try Row.fetchAll(db, sql: """
                 SELECT v.image_id, v.worker_id, l.class_index FROM vote AS v JOIN label AS l ON l.id = v.label_id ORDER BY v.image_id, v.worker_id
                 """)
@@ -60,7 +65,9 @@ public enum RefreshConsensus {
                 if imageIndex[image] == nil { imageIndex[image] = images.count; images.append(image) }
                 if workerIndex[worker] == nil { workerIndex[worker] = workers.count; workers.append(worker) }
                 ballots.append(Ballot(item: imageIndex[image]!, worker: workerIndex[worker]!, label: row["class_index"]))
+                if experts.contains(worker) { expertLabels[imageIndex[image]!, default: []].insert(row["class_index"]) }
             }
+            settled = expertLabels.compactMapValues { $0.count == 1 ? $0.first : nil }
         }
 
         var perImage: [Int] {
@@ -74,7 +81,7 @@ public enum RefreshConsensus {
     static func writeConsensus(_ result: ConsensusResult, votes: Votes, labels: [(Int64, String)], summary: inout Summary,
                                db: Database, context: RunContext) throws {
         var existing: [Int64: Row] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT image_id, label_id, confidence, votes, tie FROM consensus") {
+        for row in try Row.fetchAll(db, sql: "SELECT image_id, label_id, confidence, votes, tie, settled_by_expert FROM consensus") {
             existing[row["image_id"]] = row
         }
         let now = context.clock.iso, votesPerImage = votes.perImage
@@ -82,27 +89,32 @@ public enum RefreshConsensus {
             let labelId = labels[result.labels[i]].0
             let confidence = (result.posteriors[i][result.labels[i]] * 1e6).rounded() / 1e6
             let tie = result.ties[i] ? 1 : 0
+            let settled = votes.settled[i] == nil ? 0 : 1
             if result.ties[i] { summary.ties += 1 }
-            let after: [String: Any] = ["label": labels[result.labels[i]].1, "confidence": confidence, "votes": votesPerImage[i], "tie": tie]
+            var after: [String: Any] = ["label": labels[result.labels[i]].1, "confidence": confidence, "votes": votesPerImage[i], "tie": tie]
+            if settled == 1 { after["settled_by_expert"] = 1 }
             let posteriors = JSON.text(Dictionary(uniqueKeysWithValues: labels.enumerated().map {
                 ($1.1, (result.posteriors[i][$0] * 1e6).rounded() / 1e6) }))
             if let old = existing.removeValue(forKey: image) {
                 let unchanged = old["label_id"] as Int64 == labelId && old["votes"] as Int == votesPerImage[i]
-                    && old["tie"] as Int == tie && abs(old["confidence"] as Double - confidence) < confidenceStep
+                    && old["tie"] as Int == tie && old["settled_by_expert"] as Int == settled
+                    && abs(old["confidence"] as Double - confidence) < confidenceStep
                 if unchanged { continue }
                 try db.execute(sql: """
-                    UPDATE consensus SET label_id = ?, confidence = ?, votes = ?, tie = ?, posteriors = ?, updated_at = ?, run_id = ?
+                    UPDATE consensus SET label_id = ?, confidence = ?, votes = ?, tie = ?, settled_by_expert = ?, posteriors = ?, updated_at = ?,
+                                         run_id = ?
                     WHERE image_id = ?
-                    """, arguments: [labelId, confidence, votesPerImage[i], tie, posteriors, now, context.runId, image])
+                    """, arguments: [labelId, confidence, votesPerImage[i], tie, settled, posteriors, now, context.runId, image])
                 let before: [String: Any] = ["label": labels.first { $0.0 == old["label_id"] as Int64 }?.1 ?? "?",
                                              "confidence": old["confidence"] as Double, "votes": old["votes"] as Int, "tie": old["tie"] as Int]
                 try context.audit(db, action: .consensusRevise, entity: "consensus", entityId: image, before: before, after: after)
                 summary.revised += 1
             } else {
                 try db.execute(sql: """
-                    INSERT INTO consensus (image_id, label_id, confidence, votes, tie, method, posteriors, updated_at, run_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [image, labelId, confidence, votesPerImage[i], tie, DawidSkene.method, posteriors, now, context.runId])
+                    INSERT INTO consensus (image_id, label_id, confidence, votes, tie, settled_by_expert, method, posteriors, updated_at, run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [image, labelId, confidence, votesPerImage[i], tie, settled, DawidSkene.method, posteriors, now,
+                                     context.runId])
                 try context.audit(db, action: .consensusDecide, entity: "consensus", entityId: image, after: after)
                 summary.decided += 1
             }

@@ -100,7 +100,7 @@ public struct TrainModel {
                            validationSize: evaluation.validation.items.count, metrics: evaluation.metrics,
                            thresholds: Dictionary(uniqueKeysWithValues: zip(labels, evaluation.thresholds)),
                            target: settings.target, labeledSet: setHash, weights: weights, refusal: evaluation.refusal)
-        guard let modelId = try insert(row, evidence: evaluation.validation.evidence) else { return try existingModel(labeledSet: setHash)! }
+        guard let modelId = try insert(row, evidence: evaluation.validation.evidence, humans: usable, oof: experts.oof) else { return try existingModel(labeledSet: setHash)! }
         return Summary(modelId: modelId, reused: false, trainingSize: row.trainingSize, validationSize: row.validationSize,
                        threshold: row.lowestThreshold, metrics: row.metrics, refusal: row.refusal, classThresholds: row.thresholds,
                        backboneMissing: settings.backbone && backbone == nil)
@@ -164,9 +164,9 @@ public struct TrainModel {
         var lowestThreshold: Double? { thresholds.values.compactMap { $0 }.min() }
     }
 
-    /// Stores the model with its validation evidence and audit row; nil when
+    /// Stores the model with its validation evidence, its suspects and audit row; nil when
     /// another `lw train` stored this very model while this one computed.
-    private func insert(_ model: NewModel, evidence: [ModelValidation.Item]) throws -> Int64? {
+    private func insert(_ model: NewModel, evidence: [ModelValidation.Item], humans: [HumanLabel], oof: [[Double]]) throws -> Int64? {
         let context = self.context
         return try store.pool.write { db in
             if try ModelRecord.trained(db, labeledSet: model.labeledSet) != nil { return nil }
@@ -178,6 +178,7 @@ public struct TrainModel {
             try record.insert(db)
             let id = record.id!
             try ModelValidation.record(db, modelId: id, items: evidence)
+            try Suspects.record(db, modelId: id, humans: humans, oof: oof)
             try context.audit(db, action: .modelTrain, entity: "model", entityId: id, after: [
                 "training_size": model.trainingSize, "validation_size": model.validationSize, "threshold": model.lowestThreshold as Any,
                 "class_thresholds": JSON.text(model.thresholds.mapValues { $0 as Any }), "metrics": model.metrics, "refusal": model.refusal as Any,

@@ -24,6 +24,7 @@ struct WorkerPlanner {
             total[row["worker_id"]] = row["total"]
         }
         accuracy = try WorkerQualityRecord.accuracyByWorker(db)
+        for expert in try WorkerRecord.expertIds(db) { accuracy[expert] = 1 }
     }
 
     /// True when every worker is at their cap: nothing more can be assigned.

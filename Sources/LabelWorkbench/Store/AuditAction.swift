@@ -4,7 +4,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case jobInit = "job.init", jobSettings = "job.settings", labelCreate = "label.create"
     case imageImport = "image.import"
     case importErrorRecord = "import_error.record", importErrorUpdate = "import_error.update", importErrorResolve = "import_error.resolve"
-    case workerAdd = "worker.add", workerEnable = "worker.enable", workerDisable = "worker.disable"
+    case workerAdd = "worker.add", workerEnable = "worker.enable", workerDisable = "worker.disable", workerExpert = "worker.expert"
     case accessTokenIssue = "access_token.issue", accessTokenRevoke = "access_token.revoke"
     case assignmentCreate = "assignment.create", assignmentReopen = "assignment.reopen"
     case assignmentAnswer = "assignment.answer", assignmentSkip = "assignment.skip"

@@ -198,3 +198,23 @@ public struct ImageBackboneMapRecord: Codable, FetchableRecord, PersistableRecor
         static let backboneId = Column(CodingKeys.backboneId)
     }
 }
+
+/// A human label a model's out-of-fold scores make suspect (see `Suspects`).
+public struct SuspectRecord: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
+    public static let databaseTableName = "suspect"
+    public var modelId: Int64
+    public var imageId: Int64
+    public var labelId: Int64
+    public var suggestedLabelId: Int64
+    public var score: Double
+    public var modelProbability: Double
+    public var consensusConfidence: Double
+    public var voterAccuracy: Double?
+    public var votes: Int
+    public var reasons: String
+
+    enum CodingKeys: String, CodingKey {
+        case score, votes, reasons, modelId = "model_id", imageId = "image_id", labelId = "label_id", suggestedLabelId = "suggested_label_id",
+             modelProbability = "model_probability", consensusConfidence = "consensus_confidence", voterAccuracy = "voter_accuracy"
+    }
+}

@@ -8,11 +8,19 @@ public struct WorkerRecord: Codable, FetchableRecord, MutablePersistableRecord, 
     public var kind: String
     public var active: Bool
     public var createdAt: String
+    /// An expert's vote settles an image (consensus takes it as the truth).
+    public var expert: Bool
 
-    enum CodingKeys: String, CodingKey { case id, name, kind, active, createdAt = "created_at" }
+    enum CodingKeys: String, CodingKey { case id, name, kind, active, expert, createdAt = "created_at" }
     public enum Columns {
         static let name = Column(CodingKeys.name)
         static let active = Column(CodingKeys.active)
+        static let expert = Column(CodingKeys.expert)
+    }
+
+    /// The experts' ids.
+    public static func expertIds(_ db: Database) throws -> Set<Int64> {
+        Set(try WorkerRecord.select(Column("id"), as: Int64.self).filter(Columns.expert == true).fetchAll(db))
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -70,6 +78,8 @@ public struct ConsensusRecord: Codable, FetchableRecord, PersistableRecord, Send
     public var confidence: Double
     public var votes: Int
     public var tie: Bool
+    /// Decided by agreeing expert votes, taken as the truth.
+    public var settledByExpert: Bool
     public var method: String
     /// Each label's posterior, by label name (a JSON object in the column).
     public var posteriors: [String: Double]
@@ -77,7 +87,8 @@ public struct ConsensusRecord: Codable, FetchableRecord, PersistableRecord, Send
     public var runId: Int64
 
     enum CodingKeys: String, CodingKey {
-        case confidence, votes, tie, method, posteriors, imageId = "image_id", labelId = "label_id", updatedAt = "updated_at", runId = "run_id"
+        case confidence, votes, tie, method, posteriors, imageId = "image_id", labelId = "label_id", updatedAt = "updated_at", runId = "run_id",
+             settledByExpert = "settled_by_expert"
     }
     public enum Columns {
         static let imageId = Column(CodingKeys.imageId)

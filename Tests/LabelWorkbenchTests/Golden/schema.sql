@@ -55,7 +55,7 @@ CREATE TABLE consensus (
     posteriors  TEXT    NOT NULL,               -- JSON {"label": posterior, ...}
     updated_at  TEXT    NOT NULL,
     run_id      INTEGER NOT NULL REFERENCES run(id)
-);
+, settled_by_expert INTEGER NOT NULL DEFAULT 0 CHECK (settled_by_expert IN (0, 1)));
 
 CREATE TABLE export_split (
     image_id    INTEGER PRIMARY KEY REFERENCES image(id),
@@ -195,6 +195,20 @@ CREATE TABLE run (
     counts      TEXT                            -- JSON object of what the run did
 );
 
+CREATE TABLE suspect (
+    model_id             INTEGER NOT NULL REFERENCES model(id),
+    image_id             INTEGER NOT NULL REFERENCES image(id),
+    label_id             INTEGER NOT NULL REFERENCES label(id),  -- the consensus label when scored
+    suggested_label_id   INTEGER NOT NULL REFERENCES label(id),  -- the most likely other label
+    score                REAL    NOT NULL CHECK (score >= 0 AND score <= 1),  -- estimated P(the label is wrong)
+    model_probability    REAL    NOT NULL CHECK (model_probability >= 0 AND model_probability <= 1),  -- out-of-fold P(label)
+    consensus_confidence REAL    NOT NULL,                        -- the consensus posterior of the label
+    voter_accuracy       REAL,                                    -- mean estimated accuracy of the workers who gave the label
+    votes                INTEGER NOT NULL,                        -- the image's votes when scored
+    reasons              TEXT    NOT NULL,                        -- comma-separated: model, uncertain_consensus, weak_workers
+    PRIMARY KEY (model_id, image_id)
+) WITHOUT ROWID;
+
 CREATE TABLE training_fold (
     image_id    INTEGER PRIMARY KEY REFERENCES image(id),
     fold        INTEGER NOT NULL CHECK (fold >= 0 AND fold < 5)
@@ -217,7 +231,7 @@ CREATE TABLE worker (
     kind        TEXT    NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'import')),  -- 'import': labels taken from elsewhere
     active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
     created_at  TEXT    NOT NULL
-);
+, expert INTEGER NOT NULL DEFAULT 0 CHECK (expert IN (0, 1)));
 
 CREATE TABLE worker_quality (
     worker_id   INTEGER PRIMARY KEY REFERENCES worker(id),
@@ -261,6 +275,8 @@ CREATE INDEX image_by_source ON image(source);
 CREATE INDEX image_queue_random ON image(random_rank) WHERE awaiting_label = 1;
 
 CREATE INDEX image_queue_uncertain ON image(uncertainty_rank) WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL;
+
+CREATE INDEX suspect_by_score ON suspect (model_id, score DESC);
 
 CREATE INDEX vote_by_worker ON vote(worker_id);
 
