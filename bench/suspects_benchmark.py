@@ -81,6 +81,7 @@ def rank_quality(a, db, truth):
     names = [os.path.basename(r["source"]) for r in listed]
     flagged = [os.path.basename(r["source"]) for r in listed if r["reasons"]]
     out = {"human_labels": humans, "wrong_human_labels": len(wrong), "scored": len(listed), "with_reason": len(flagged),
+           "wrong_in_top": {k: sum(n in wrong for n in names[:k]) for k in (20, 50, 100, 200, 300)},
            "precision_at_100": sum(n in wrong for n in names[:100]) / 100,
            "wrong_found_in_top_300": sum(n in wrong for n in names[:300]) / max(1, len(wrong))}
     out["cleanlab"] = cleanlab_ranking(db, truth, wrong)
@@ -105,7 +106,8 @@ def cleanlab_ranking(db, truth, wrong):
         probs[i, 1 - r[1]] = 1 - r[2]
     ranked = find_label_issues(labels, probs, return_indices_ranked_by="self_confidence")
     top = [os.path.basename(rows[i][0]) for i in ranked]
-    return {"issues": len(top), "precision_at_100": sum(n in wrong for n in top[:100]) / 100,
+    return {"issues": len(top), "wrong_in_top": {k: sum(n in wrong for n in top[:k]) for k in (20, 50, 100, 200, 300)},
+            "precision_at_100": sum(n in wrong for n in top[:100]) / 100,
             "wrong_found_in_top_300": sum(n in wrong for n in top[:300]) / max(1, len(wrong))}
 
 

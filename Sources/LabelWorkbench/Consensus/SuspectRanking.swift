@@ -42,14 +42,13 @@ public struct Suspicion: Sendable, Equatable {
 }
 
 /// Ranks human labels by how likely they are wrong. The model's out-of-fold
-/// probabilities and the consensus are two views of the truth; they are
-/// combined as independent experts, q(k) ∝ posterior(k)^½ · model(k) / prior(k),
-/// and the score is 1 − q(label). The consensus counts at half strength
-/// because its votes are not independent where it matters: on a hard image
-/// (a small logo) several workers miss it together, which Dawid–Skene, built
-/// on independent workers, reads as certainty. Pure.
+/// probabilities and the consensus posteriors are two independent views of
+/// the truth (the model never saw the image, the workers never saw the
+/// model), combined by Bayes' rule: q(k) ∝ posterior(k) · model(k) / prior(k);
+/// the score is 1 − q(label). (Counting the consensus at half strength, for
+/// workers who miss the same hard images together, ranked no better:
+/// bench/README.md.) Pure.
 public enum SuspectRanking {
-    static let consensusStrength = 0.5
     static let uncertainBelow = 0.9
     static let weakWorkersBelow = 0.8
 
@@ -75,7 +74,7 @@ public enum SuspectRanking {
     public static func assess(_ item: LabelEvidence, thresholds: [Double], priors: [Double]) -> Suspicion {
         let classes = item.model.count
         var q = (0..<classes).map { k in
-            pow(max(item.posteriors[k], 1e-6), consensusStrength) * max(item.model[k], 1e-6) / priors[k]
+            max(item.posteriors[k], 1e-6) * max(item.model[k], 1e-6) / priors[k]
         }
         let total = q.reduce(0, +)
         q = q.map { $0 / total }

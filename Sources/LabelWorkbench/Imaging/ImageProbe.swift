@@ -5,10 +5,13 @@ public struct ImageProbe: Sendable, Equatable {
     public let format: ImageFormat
     public let width: Int
     public let height: Int
+    /// `PerceptualHash` of the picture, for finding near-duplicates.
+    public let perceptualHash: UInt64
 
     /// Validates `bytes` as an image with the cheapest real decode: TurboJPEG at
     /// 1/8 scale for JPEG (every entropy-coded byte is still read, so truncation
-    /// and corruption show), a full decode for PNG. An image of more than
+    /// and corruption show; at least 32 px, for the perceptual hash), a full
+    /// decode for PNG. An image of more than
     /// `maxPixels` is refused on its header, before anything is decoded.
     public static func probe(_ bytes: UnsafeRawBufferPointer, maxPixels: Int = 100_000_000) throws -> ImageProbe {
         if bytes.isEmpty { throw ImageDecodeError("empty file (0 bytes)") }
@@ -19,11 +22,11 @@ public struct ImageProbe: Sendable, Equatable {
         case .jpeg:
             let header = try JPEGCodec.header(bytes)
             try checkSize(width: header.width, height: header.height, maxPixels: maxPixels)
-            let decoded = try JPEGCodec.decodeWithSize(bytes, minSide: 1)
-            return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height)
+            let decoded = try JPEGCodec.decodeWithSize(bytes, minSide: PerceptualHash.side)
+            return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height, perceptualHash: PerceptualHash.of(decoded.image))
         case .png:
             let size = try PNGValidator.validate(bytes) { try checkSize(width: $0, height: $1, maxPixels: maxPixels) }
-            return ImageProbe(format: .png, width: size.width, height: size.height)
+            return ImageProbe(format: .png, width: size.width, height: size.height, perceptualHash: PerceptualHash.of(try PNGCodec.decode(bytes)))
         default:
             throw ImageDecodeError("unsupported format \(format.rawValue.uppercased()) (lw reads JPEG and PNG; convert it, e.g. `convert in.\(format.rawValue) out.png`)")
         }

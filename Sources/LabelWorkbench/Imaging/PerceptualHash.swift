@@ -1,0 +1,94 @@
+import Foundation
+
+/// A 64-bit perceptual hash (pHash): the image in grey at 32×32, its 2-D
+/// cosine transform, and one bit per coefficient of the lowest 8×8
+/// frequencies — set when above their median. Resizing, re-encoding, a little
+/// cropping or a colour shift move few bits; different pictures differ in
+/// about half of them.
+public enum PerceptualHash {
+    static let side = 32, kept = 8
+
+    /// Near-duplicates differ in at most this many bits (measured in
+    /// bench/README.md: resized, re-encoded and 5%-cropped copies).
+    public static let radius = 10
+
+    public static func of(_ image: RGBImage) -> UInt64 {
+        let small = Resize.area(image, width: side, height: side)
+        var grey = [Double](repeating: 0, count: side * side)
+        for i in 0..<(side * side) {
+            let p = i * 3
+            grey[i] = 0.299 * Double(small.pixels[p]) + 0.587 * Double(small.pixels[p + 1]) + 0.114 * Double(small.pixels[p + 2])
+        }
+        let coefficients = lowFrequencies(grey)
+        let median = coefficients.sorted()[coefficients.count / 2]
+        var hash: UInt64 = 0
+        for (bit, c) in coefficients.enumerated() where c > median { hash |= 1 << UInt64(bit) }
+        return hash
+    }
+
+    public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+
+    /// cos((2x + 1)uπ / 2N) for the kept frequencies u.
+    private static let basis: [Double] = (0..<kept).flatMap { u -> [Double] in
+        (0..<side).map { x -> Double in
+            let angle = Double(2 * x + 1) * Double(u) * Double.pi / Double(2 * side)
+            return cos(angle)
+        }
+    }
+
+    /// The DCT-II coefficients of the lowest `kept`×`kept` frequencies, row-major (v, u).
+    private static func lowFrequencies(_ grey: [Double]) -> [Double] {
+        // Rows first: each row's `kept` lowest frequencies; then the columns of those.
+        var rows = [Double](repeating: 0, count: side * kept)
+        for y in 0..<side {
+            for u in 0..<kept {
+                var s = 0.0
+                for x in 0..<side { s += grey[y * side + x] * basis[u * side + x] }
+                rows[y * kept + u] = s
+            }
+        }
+        var out = [Double](repeating: 0, count: kept * kept)
+        for v in 0..<kept {
+            for u in 0..<kept {
+                var s = 0.0
+                for y in 0..<side { s += rows[y * kept + u] * basis[v * side + y] }
+                out[v * kept + u] = s
+            }
+        }
+        return out
+    }
+}
+
+/// Groups of near-duplicate hashes, found through an index: with the 64 bits
+/// cut into `radius + 1` chunks, two hashes within `radius` bits agree
+/// exactly on at least one chunk (pigeonhole), so only hashes sharing a chunk
+/// value are compared. Groups are single-linkage (a near-duplicate of a
+/// near-duplicate joins the group). Pure.
+public enum NearDuplicateIndex {
+    public static func groups(_ hashes: [UInt64], radius: Int = PerceptualHash.radius) -> [[Int]] {
+        var parent = Array(hashes.indices)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        let chunks = radius + 1
+        for chunk in 0..<chunks {
+            let low = 64 * chunk / chunks, high = 64 * (chunk + 1) / chunks
+            let mask: UInt64 = high - low == 64 ? ~0 : ((1 << UInt64(high - low)) - 1) << UInt64(low)
+            var buckets: [UInt64: [Int]] = [:]
+            for (i, h) in hashes.enumerated() { buckets[h & mask, default: []].append(i) }
+            for members in buckets.values where members.count > 1 {
+                for a in 0..<members.count {
+                    for b in (a + 1)..<members.count where PerceptualHash.distance(hashes[members[a]], hashes[members[b]]) <= radius {
+                        let ra = root(members[a]), rb = root(members[b])
+                        if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                    }
+                }
+            }
+        }
+        var byRoot: [Int: [Int]] = [:]
+        for i in hashes.indices { byRoot[root(i), default: []].append(i) }
+        return byRoot.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+    }
+}
