@@ -117,6 +117,11 @@ struct LWRunner {
         }
     }
 
+    /// Changes the database behind lw's back (e.g. to make an older state).
+    func execute(_ sql: String) throws {
+        try DatabaseQueue(path: database).write { try $0.execute(sql: sql) }
+    }
+
     func scalar(_ sql: String) throws -> Int {
         try DatabaseQueue(path: database).read { try Int.fetchOne($0, sql: sql) ?? -1 }
     }

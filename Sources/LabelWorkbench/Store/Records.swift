@@ -53,10 +53,13 @@ public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var randomRank: Double
     public var importedAt: String
     public var runId: Int64
+    /// `PerceptualHash` as a signed 64-bit integer (nil: not computed yet).
+    public var perceptualHash: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id, sha256, source, path, bytes, width, height, format
-        case manifestFields = "manifest_fields", randomRank = "random_rank", importedAt = "imported_at", runId = "run_id"
+        case manifestFields = "manifest_fields", randomRank = "random_rank", importedAt = "imported_at", runId = "run_id",
+             perceptualHash = "perceptual_hash"
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
