@@ -31,18 +31,19 @@ struct DuplicatesCommand: ParsableCommand {
 
     func run() throws {
         try Console.reportingErrors {
-            let store = try global.openStore()
-            let hashed = try NearDuplicates.hashMissing(store: store, context: global.context("duplicates"), progress: global.progressBar())
-            if hashed.unreadable > 0 { Console.err("lw: \(hashed.unreadable.grouped) images could not be read and are left out") }
-            let groups = try store.pool.read { try NearDuplicates.groups($0, radius: radius) }
+            var operation = NearDuplicates(store: try global.openStore(), context: global.context("duplicates"), progress: global.progressBar())
+            operation.radius = radius
+            let summary = try operation.run()
+            if summary.unreadable > 0 { Console.err("lw: \(summary.unreadable.grouped) images could not be read and are left out") }
+            let groups = summary.groups
             let out = BufferedOutput()
             switch format {
             case .csv:
                 out.write(CSVText.line(NearDuplicates.csvHeader))
-                for g in groups { for m in g.members { out.write(CSVText.line([String(g.number), String(m.imageId), m.source, m.label ?? ""])) } }
+                for g in groups { for m in g.members { out.write(CSVText.line([String(g.id), String(m.imageId), m.source, m.label ?? ""])) } }
             case .table:
                 let rows = [["group", "image", "label", "source"]] + groups.flatMap { g in
-                    g.members.map { [String(g.number) + (g.conflicting ? " !" : ""), String($0.imageId), $0.label ?? "-", $0.source] }
+                    g.members.map { [String(g.id) + (g.conflicting ? " !" : ""), String($0.imageId), $0.label ?? "-", $0.source] }
                 }
                 out.write(groups.isEmpty ? "no near-duplicates\n" : Table.render(rows, rightAligned: [1]) + "\n")
             }

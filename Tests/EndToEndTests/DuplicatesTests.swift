@@ -33,21 +33,28 @@ final class DuplicatesTests: XCTestCase {
         XCTAssertEqual(rows.first, ["group", "image_id", "source", "label"])
         var groups: [String: Set<String>] = [:]
         for row in rows.dropFirst() { groups[row[0], default: []].insert((row[2] as NSString).lastPathComponent) }
+        let firstGroup = rows[1][0]
         XCTAssertEqual(Set(groups.values), [
             ["p0003.jpg", "small-p0003.jpg", "png-p0003.jpg.png"], ["p0010.jpg", "small-p0010.jpg", "png-p0010.jpg.png"],
             ["p0021.jpg", "small-p0021.jpg", "png-p0021.jpg.png"],
         ], listed.stdout)
-        XCTAssertEqual(groups["1"], ["p0010.jpg", "small-p0010.jpg", "png-p0010.jpg.png"], "the group with different labels first")
+        XCTAssertEqual(groups[firstGroup], ["p0010.jpg", "small-p0010.jpg", "png-p0010.jpg.png"], "the group with different labels first")
         XCTAssertTrue(listed.stderr.contains("3 groups of near-duplicates, 1 with different labels"), listed.stderr)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'duplicates'"), 0, "every hash came with the import")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM near_duplicate"), 9)
+        XCTAssertEqual(try lw.scalar("SELECT count(DISTINCT group_id) FROM near_duplicate"), 3)
+        XCTAssertEqual(try lw.scalar("""
+            SELECT count(*) FROM run WHERE command = 'duplicates' AND json_extract(counts, '$.hashed') = 0
+            """), 1, "every hash came with the import; the groups are stored")
 
         // A database from before the hash: lw duplicates computes the missing ones, once.
         try lw.execute("UPDATE image SET perceptual_hash = NULL WHERE id % 2 = 0")
         let again = try lw.run(["duplicates", "--format", "csv"])
         XCTAssertEqual(again.stdout, listed.stdout)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM image WHERE perceptual_hash IS NULL"), 0)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'duplicates' AND status = 'succeeded'"), 1)
+        XCTAssertEqual(try lw.scalar("""
+            SELECT count(*) FROM run WHERE command = 'duplicates' AND status = 'succeeded' AND json_extract(counts, '$.hashed') = 18
+            """), 1)
         XCTAssertEqual(try lw.run(["duplicates"]).status, 0)
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'duplicates'"), 1, "nothing left to hash: no run")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'duplicates'"), 2, "nothing to hash, the same groups: no run")
     }
 }

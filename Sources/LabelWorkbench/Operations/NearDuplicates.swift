@@ -2,10 +2,12 @@ import Foundation
 import GRDB
 
 /// `lw duplicates`: groups of near-duplicate images (perceptual hashes within
-/// `PerceptualHash.radius` bits) with their labels, groups whose labels
-/// disagree first. Images imported before lw kept perceptual hashes get theirs
-/// first: read and hashed on every core, stored in batches, one transaction each.
-public enum NearDuplicates {
+/// a radius, `PerceptualHash.radius` by default) with their labels, groups
+/// whose labels disagree first. Images imported before lw kept perceptual
+/// hashes get theirs first (read and hashed on every core, stored in batches,
+/// one transaction each); the groups are stored in `near_duplicate` when they
+/// changed. Nothing to hash and the same groups: no run, nothing written.
+public struct NearDuplicates {
     public struct Member: Sendable, Equatable {
         public var imageId: Int64
         public var source: String
@@ -14,40 +16,77 @@ public enum NearDuplicates {
     }
 
     public struct Group: Sendable, Equatable {
-        /// 1, 2, … in listing order.
-        public var number: Int
+        /// The group's smallest image id.
+        public var id: Int64
         public var members: [Member]
         /// Its images carry different labels.
         public var conflicting: Bool { Set(members.compactMap(\.label)).count > 1 }
     }
 
+    public struct Summary: Sendable {
+        public var hashed = 0
+        public var unreadable = 0
+        /// Conflicting first, then the larger, then by id.
+        public var groups: [Group] = []
+    }
+
     public static let csvHeader = ["group", "image_id", "source", "label"]
 
-    /// Hashes the images that have none yet; returns how many were hashed and
-    /// how many could not be read (they keep no hash and are left out).
-    public static func hashMissing(store: Store, context: RunContext, progress: ProgressReporter?) throws -> (hashed: Int, unreadable: Int) {
-        let missing = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, path FROM image WHERE perceptual_hash IS NULL ORDER BY id").map { ($0["id"] as Int64, $0["path"] as String) }
+    public var store: Store
+    public var context: RunContext
+    public var progress: ProgressReporter?
+    public var radius = PerceptualHash.radius
+
+    public init(store: Store, context: RunContext, progress: ProgressReporter?) {
+        self.store = store
+        self.context = context
+        self.progress = progress
+    }
+
+    public mutating func run() throws -> Summary {
+        var summary = Summary()
+        let missing = try store.pool.read { try Self.imagesWithoutHash($0) }
+        var groups = try store.pool.read { try Self.groups($0, radius: radius) }
+        let stored = try store.pool.read { try Self.storedGroups($0) }
+        if missing.isEmpty && Self.membership(groups) == stored.members && (groups.isEmpty || stored.radius == radius) {
+            summary.groups = groups
+            return summary
         }
-        guard !missing.isEmpty else { return (0, 0) }
-        var context = context
         try context.start(in: store)
-        var hashed = 0, unreadable = 0
-        progress?.start("hash", total: missing.count)
         try context.endingFailed(in: store) {
-            try pipelined(missing, batchSize: 256, transform: { Self.hash(path: $0.1) }) { batch, hashes in
-                try store.pool.write { db in
-                    for ((id, _), hash) in zip(batch, hashes) {
-                        guard let hash else { unreadable += 1; continue }
-                        try db.execute(sql: "UPDATE image SET perceptual_hash = ? WHERE id = ?", arguments: [Int64(bitPattern: hash), id])
-                        hashed += 1
-                    }
+            (summary.hashed, summary.unreadable) = try hash(missing)
+            if !missing.isEmpty { groups = try store.pool.read { try Self.groups($0, radius: radius) } }
+            try store.pool.write { db in try Self.store(groups, radius: radius, db: db, context: context) }
+        }
+        try context.end(in: store, status: summary.unreadable == 0 ? .succeeded : .partial, counts: [
+            "hashed": summary.hashed, "unreadable": summary.unreadable, "groups": groups.count,
+            "images_in_groups": groups.reduce(0) { $0 + $1.members.count },
+        ])
+        summary.groups = groups
+        return summary
+    }
+
+    static func imagesWithoutHash(_ db: Database) throws -> [(id: Int64, path: String)] {
+        try Row.fetchAll(db, sql: "SELECT id, path FROM image WHERE perceptual_hash IS NULL ORDER BY id").map { ($0["id"], $0["path"]) }
+    }
+
+    /// Hashes `images` on every core, stored batch by batch; returns how many
+    /// were hashed and how many could not be read (they keep no hash).
+    private func hash(_ images: [(id: Int64, path: String)]) throws -> (Int, Int) {
+        guard !images.isEmpty else { return (0, 0) }
+        var hashed = 0, unreadable = 0
+        progress?.start("hash", total: images.count)
+        try pipelined(images, batchSize: 256, transform: { Self.hash(path: $0.path) }) { batch, hashes in
+            try store.pool.write { db in
+                for (image, hash) in zip(batch, hashes) {
+                    guard let hash else { unreadable += 1; continue }
+                    try db.execute(sql: "UPDATE image SET perceptual_hash = ? WHERE id = ?", arguments: [Int64(bitPattern: hash), image.id])
+                    hashed += 1
                 }
-                progress?.advance(by: batch.count)
             }
+            progress?.advance(by: batch.count)
         }
         progress?.finish()
-        try context.end(in: store, status: unreadable == 0 ? .succeeded : .partial, counts: ["hashed": hashed, "unreadable": unreadable])
         return (hashed, unreadable)
     }
 
@@ -56,19 +95,41 @@ public enum NearDuplicates {
         return bytes.withUnsafeBytes { try? ImageProbe.probe($0, maxPixels: Int.max).perceptualHash }
     }
 
-    /// The groups, those with disagreeing labels first, then the larger, then by their first image.
-    public static func groups(_ db: Database, radius: Int = PerceptualHash.radius) throws -> [Group] {
+    /// The groups among the hashed images, conflicting first, then the larger, then by id.
+    public static func groups(_ db: Database, radius: Int) throws -> [Group] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT i.id, i.source, i.perceptual_hash, s.label FROM image AS i LEFT JOIN image_status AS s ON s.image_id = i.id
             WHERE i.perceptual_hash IS NOT NULL ORDER BY i.id
             """)
         let members = rows.map { Member(imageId: $0["id"], source: $0["source"], label: $0["label"]) }
         let hashes = rows.map { UInt64(bitPattern: $0["perceptual_hash"] as Int64) }
-        let found = NearDuplicateIndex.groups(hashes, radius: radius).map { Group(number: 0, members: $0.map { members[$0] }) }
+        let found = NearDuplicateIndex.groups(hashes, radius: radius).map { indices in
+            Group(id: members[indices[0]].imageId, members: indices.map { members[$0] })
+        }
         return found.sorted { a, b in
             if a.conflicting != b.conflicting { return a.conflicting }
             if a.members.count != b.members.count { return a.members.count > b.members.count }
-            return a.members[0].imageId < b.members[0].imageId
-        }.enumerated().map { Group(number: $0.offset + 1, members: $0.element.members) }
+            return a.id < b.id
+        }
+    }
+
+    static func membership(_ groups: [Group]) -> [Int64: Int64] {
+        var out: [Int64: Int64] = [:]
+        for g in groups { for m in g.members { out[m.imageId] = g.id } }
+        return out
+    }
+
+    static func storedGroups(_ db: Database) throws -> (members: [Int64: Int64], radius: Int?) {
+        var members: [Int64: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT image_id, group_id FROM near_duplicate") { members[row["image_id"]] = row["group_id"] }
+        return (members, try Int.fetchOne(db, sql: "SELECT max(radius) FROM near_duplicate"))
+    }
+
+    static func store(_ groups: [Group], radius: Int, db: Database, context: RunContext) throws {
+        try db.execute(sql: "DELETE FROM near_duplicate")
+        for (image, group) in membership(groups) {
+            try db.execute(sql: "INSERT INTO near_duplicate (image_id, group_id, radius, run_id) VALUES (?, ?, ?, ?)",
+                           arguments: [image, group, radius, context.runId])
+        }
     }
 }

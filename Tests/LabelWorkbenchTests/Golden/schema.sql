@@ -173,6 +173,13 @@ CREATE TABLE model_validation (
     PRIMARY KEY (model_id, image_id)
 ) WITHOUT ROWID;
 
+CREATE TABLE near_duplicate (
+    image_id    INTEGER PRIMARY KEY REFERENCES image(id),
+    group_id    INTEGER NOT NULL REFERENCES image(id),
+    radius      INTEGER NOT NULL,               -- the most bits apart the hashes of a pair may be
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
 CREATE TABLE prediction (
     model_id    INTEGER NOT NULL REFERENCES model(id),
     image_id    INTEGER NOT NULL REFERENCES image(id),
@@ -275,6 +282,8 @@ CREATE INDEX image_by_source ON image(source);
 CREATE INDEX image_queue_random ON image(random_rank) WHERE awaiting_label = 1;
 
 CREATE INDEX image_queue_uncertain ON image(uncertainty_rank) WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL;
+
+CREATE INDEX near_duplicate_by_group ON near_duplicate(group_id);
 
 CREATE INDEX suspect_by_score ON suspect (model_id, score DESC);
 
