@@ -7,6 +7,8 @@ public struct ImageProbe: Sendable, Equatable {
     public let height: Int
     /// `PerceptualHash` of the picture, for finding near-duplicates.
     public let perceptualHash: UInt64
+    /// `PerceptualHash.colourSignature` of the picture.
+    public let colourSignature: UInt64
 
     /// Validates `bytes` as an image with the cheapest real decode: TurboJPEG at
     /// 1/8 scale for JPEG (every entropy-coded byte is still read, so truncation
@@ -23,13 +25,21 @@ public struct ImageProbe: Sendable, Equatable {
             let header = try JPEGCodec.header(bytes)
             try checkSize(width: header.width, height: header.height, maxPixels: maxPixels)
             let decoded = try JPEGCodec.decodeWithSize(bytes, minSide: PerceptualHash.side)
-            return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height, perceptualHash: PerceptualHash.of(decoded.image))
+            return ImageProbe(format: .jpeg, width: decoded.width, height: decoded.height, picture: decoded.image)
         case .png:
             let size = try PNGValidator.validate(bytes) { try checkSize(width: $0, height: $1, maxPixels: maxPixels) }
-            return ImageProbe(format: .png, width: size.width, height: size.height, perceptualHash: PerceptualHash.of(try PNGCodec.decode(bytes)))
+            return ImageProbe(format: .png, width: size.width, height: size.height, picture: try PNGCodec.decode(bytes))
         default:
             throw ImageDecodeError("unsupported format \(format.rawValue.uppercased()) (lw reads JPEG and PNG; convert it, e.g. `convert in.\(format.rawValue) out.png`)")
         }
+    }
+
+    init(format: ImageFormat, width: Int, height: Int, picture: RGBImage) {
+        self.format = format
+        self.width = width
+        self.height = height
+        perceptualHash = PerceptualHash.of(picture)
+        colourSignature = PerceptualHash.colourSignature(picture)
     }
 
     /// Refuses an image larger than the job allows (a decompression bomb).

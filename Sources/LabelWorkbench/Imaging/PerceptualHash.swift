@@ -28,6 +28,25 @@ public enum PerceptualHash {
 
     public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
 
+    /// The mean colour of each quarter of the image, 5 bits a channel (60 of
+    /// 64 bits): the check that keeps plain pictures of different colours (a
+    /// wallpaper, a solid background), whose DCT bits are mostly noise, apart.
+    public static func colourSignature(_ image: RGBImage) -> UInt64 {
+        let small = Resize.area(image, width: 2, height: 2)
+        var signature: UInt64 = 0
+        for (i, value) in small.pixels.enumerated() { signature |= UInt64(value >> 3) << UInt64(5 * i) }
+        return signature
+    }
+
+    /// Colour signatures this close (each of the 12 channel means within
+    /// 2 steps of 32) belong to copies of one picture.
+    public static func sameColours(_ a: UInt64, _ b: UInt64) -> Bool {
+        (0..<12).allSatisfy { i in
+            let x = Int((a >> UInt64(5 * i)) & 31), y = Int((b >> UInt64(5 * i)) & 31)
+            return abs(x - y) <= 2
+        }
+    }
+
     /// cos((2x + 1)uπ / 2N) for the kept frequencies u.
     private static let basis: [Double] = (0..<kept).flatMap { u -> [Double] in
         (0..<side).map { x -> Double in
@@ -65,7 +84,9 @@ public enum PerceptualHash {
 /// value are compared. Groups are single-linkage (a near-duplicate of a
 /// near-duplicate joins the group). Pure.
 public enum NearDuplicateIndex {
-    public static func groups(_ hashes: [UInt64], radius: Int = PerceptualHash.radius) -> [[Int]] {
+    /// `colours`: each item's colour signature; a pair counts only when its
+    /// colours agree too (`PerceptualHash.sameColours`). Nil: hashes alone.
+    public static func groups(_ hashes: [UInt64], colours: [UInt64]? = nil, radius: Int = PerceptualHash.radius) -> [[Int]] {
         var parent = Array(hashes.indices)
         func root(_ i: Int) -> Int {
             var i = i
@@ -80,7 +101,8 @@ public enum NearDuplicateIndex {
             for (i, h) in hashes.enumerated() { buckets[h & mask, default: []].append(i) }
             for members in buckets.values where members.count > 1 {
                 for a in 0..<members.count {
-                    for b in (a + 1)..<members.count where PerceptualHash.distance(hashes[members[a]], hashes[members[b]]) <= radius {
+                    for b in (a + 1)..<members.count where PerceptualHash.distance(hashes[members[a]], hashes[members[b]]) <= radius
+                        && colours.map({ PerceptualHash.sameColours($0[members[a]], $0[members[b]]) }) ?? true {
                         let ra = root(members[a]), rb = root(members[b])
                         if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
                     }

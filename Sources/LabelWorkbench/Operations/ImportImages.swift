@@ -116,7 +116,8 @@ public struct ImportImages {
                 var image = ImageRecord(sha256: sha, source: candidate.source, path: candidate.path, bytes: bytes,
                                         width: probe.width, height: probe.height, format: probe.format.rawValue,
                                         manifestFields: candidate.manifestFields, randomRank: Self.randomRank(sha256: sha),
-                                        importedAt: now, runId: context.runId!, perceptualHash: Int64(bitPattern: probe.perceptualHash))
+                                        importedAt: now, runId: context.runId!, perceptualHash: Int64(bitPattern: probe.perceptualHash),
+                                        colourSignature: Int64(bitPattern: probe.colourSignature))
                 try image.insert(db)
                 known.insert(sha)
                 summary.imported += 1

@@ -67,7 +67,8 @@ public struct NearDuplicates {
     }
 
     static func imagesWithoutHash(_ db: Database) throws -> [(id: Int64, path: String)] {
-        try Row.fetchAll(db, sql: "SELECT id, path FROM image WHERE perceptual_hash IS NULL ORDER BY id").map { ($0["id"], $0["path"]) }
+        try Row.fetchAll(db, sql: "SELECT id, path FROM image WHERE perceptual_hash IS NULL OR colour_signature IS NULL ORDER BY id")
+            .map { ($0["id"], $0["path"]) }
     }
 
     /// Hashes `images` on every core, stored batch by batch; returns how many
@@ -78,9 +79,10 @@ public struct NearDuplicates {
         progress?.start("hash", total: images.count)
         try pipelined(images, batchSize: 256, transform: { Self.hash(path: $0.path) }) { batch, hashes in
             try store.pool.write { db in
-                for (image, hash) in zip(batch, hashes) {
-                    guard let hash else { unreadable += 1; continue }
-                    try db.execute(sql: "UPDATE image SET perceptual_hash = ? WHERE id = ?", arguments: [Int64(bitPattern: hash), image.id])
+                for (image, probe) in zip(batch, hashes) {
+                    guard let probe else { unreadable += 1; continue }
+                    try db.execute(sql: "UPDATE image SET perceptual_hash = ?, colour_signature = ? WHERE id = ?",
+                                   arguments: [Int64(bitPattern: probe.perceptualHash), Int64(bitPattern: probe.colourSignature), image.id])
                     hashed += 1
                 }
             }
@@ -90,20 +92,21 @@ public struct NearDuplicates {
         return (hashed, unreadable)
     }
 
-    static func hash(path: String) -> UInt64? {
+    static func hash(path: String) -> ImageProbe? {
         guard let bytes = try? FileReader.readAll(path) else { return nil }
-        return bytes.withUnsafeBytes { try? ImageProbe.probe($0, maxPixels: Int.max).perceptualHash }
+        return bytes.withUnsafeBytes { try? ImageProbe.probe($0, maxPixels: Int.max) }
     }
 
     /// The groups among the hashed images, conflicting first, then the larger, then by id.
     public static func groups(_ db: Database, radius: Int) throws -> [Group] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT i.id, i.source, i.perceptual_hash, s.label FROM image AS i LEFT JOIN image_status AS s ON s.image_id = i.id
-            WHERE i.perceptual_hash IS NOT NULL ORDER BY i.id
+            SELECT i.id, i.source, i.perceptual_hash, i.colour_signature, s.label FROM image AS i LEFT JOIN image_status AS s ON s.image_id = i.id
+            WHERE i.perceptual_hash IS NOT NULL AND i.colour_signature IS NOT NULL ORDER BY i.id
             """)
         let members = rows.map { Member(imageId: $0["id"], source: $0["source"], label: $0["label"]) }
         let hashes = rows.map { UInt64(bitPattern: $0["perceptual_hash"] as Int64) }
-        let found = NearDuplicateIndex.groups(hashes, radius: radius).map { indices in
+        let colours = rows.map { UInt64(bitPattern: $0["colour_signature"] as Int64) }
+        let found = NearDuplicateIndex.groups(hashes, colours: colours, radius: radius).map { indices in
             Group(id: members[indices[0]].imageId, members: indices.map { members[$0] })
         }
         return found.sorted { a, b in

@@ -55,11 +55,13 @@ public struct ImageRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     public var runId: Int64
     /// `PerceptualHash` as a signed 64-bit integer (nil: not computed yet).
     public var perceptualHash: Int64?
+    /// `PerceptualHash.colourSignature` (nil: not computed yet).
+    public var colourSignature: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id, sha256, source, path, bytes, width, height, format
         case manifestFields = "manifest_fields", randomRank = "random_rank", importedAt = "imported_at", runId = "run_id",
-             perceptualHash = "perceptual_hash"
+             perceptualHash = "perceptual_hash", colourSignature = "colour_signature"
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 

@@ -88,7 +88,7 @@ CREATE TABLE image (
     random_rank REAL    NOT NULL CHECK (random_rank >= 0 AND random_rank < 1),  -- from sha256: a stable random order
     imported_at TEXT    NOT NULL,
     run_id      INTEGER NOT NULL REFERENCES run(id)
-, awaiting_label INTEGER NOT NULL DEFAULT 1 CHECK (awaiting_label IN (0, 1)), uncertainty_rank REAL, perceptual_hash INTEGER);
+, awaiting_label INTEGER NOT NULL DEFAULT 1 CHECK (awaiting_label IN (0, 1)), uncertainty_rank REAL, perceptual_hash INTEGER, colour_signature INTEGER);
 
 CREATE TABLE image_backbone_map (
     backbone_id INTEGER NOT NULL REFERENCES backbone(id),
