@@ -41,6 +41,12 @@ for profile in good mixed; do
 done
 for profile in good mixed; do python3 bench/loop_rounds.py --db "/tmp/lw-bench-loop-$profile/lw.db" --gt "$DATA/ground_truth.csv"; done
 for profile in good mixed; do python3 bench/loop_groups.py --db "/tmp/lw-bench-loop-$profile/lw.db" --data "$DATA"; done
+echo "== suspects after the mixed team's loop: wrong human labels found, cleanlab beside, a second look, an expert"
+"$VENV/bin/pip" install -q cleanlab >/dev/null 2>&1 || echo "(cleanlab not installed: its comparison is skipped)"
+"$VENV/bin/python" bench/suspects_benchmark.py --lw "$LW" --db /tmp/lw-bench-loop-mixed/lw.db --data "$DATA" \
+    --workers /tmp/lw-bench-workers-mixed.csv
+echo "== near-duplicates: 5% copies (resized, re-encoded, cropped), and lw duplicates at 50,000 images"
+"$VENV/bin/python" bench/duplicates_benchmark.py --lw "$LW" --data "$DATA"
 echo "== export at 1M images"; python3 bench/export_benchmark.py --lw "$LW"
 echo "== lw serve: 8 workers for 60 s (answer + next image latency, votes lost or duplicated)"
 python3 bench/serve_load.py --lw "$LW" --images "$DATA/images" --workers 8 --seconds 60
