@@ -19,7 +19,7 @@ CREATE TABLE suspect (
     consensus_confidence REAL    NOT NULL,                        -- the consensus posterior of the label
     voter_accuracy       REAL,                                    -- mean estimated accuracy of the workers who gave the label
     votes                INTEGER NOT NULL,                        -- the image's votes when scored
-    reasons              TEXT    NOT NULL,                        -- comma-separated: model, uncertain_consensus, weak_workers
+    reasons              TEXT    NOT NULL,                        -- separated by ";": model, uncertain_consensus, weak_workers
     PRIMARY KEY (model_id, image_id)
 ) WITHOUT ROWID;
 CREATE INDEX suspect_by_score ON suspect (model_id, score DESC);

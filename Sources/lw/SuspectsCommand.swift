@@ -12,10 +12,12 @@ struct SuspectsCommand: ParsableCommand {
             score estimates the probability that the label is wrong. Reasons:
             model (confident learning: the model gives another label at least its
             average confidence), uncertain_consensus (posterior below 0.9 or a tie),
-            weak_workers (the label's voters are estimated below 80% accurate).
+            weak_workers (the label's voters are estimated below 80% accurate),
+            near_duplicate (a near-duplicate found by `lw duplicates` carries another label).
             Images with new votes since the model, with an open assignment, or
             settled by an expert are left out; the next `lw train` rescores them.
-            --format csv prints the header image_id,source,label,suggested_label,score,reasons.
+            --format csv prints the header image_id,source,label,suggested_label,score,reasons
+            (reasons separated by ";").
             Examples:
               lw suspects
               lw suspects --format csv --limit 200

@@ -22,9 +22,10 @@ final class DuplicatesTests: XCTestCase {
             try Data(try PNGCodec.encode(picture)).write(to: copies.appendingPathComponent("png-\(names[i]).png"))
         }
         XCTAssertEqual(try lw.run(["import", "photos", "copies", "--quiet"]).status, 0)
-        // p0010's copy is labeled differently from its original.
-        try "worker,source,label\nann,p0010.jpg,mark\nann,small-p0010.jpg,none\nann,p0003.jpg,none\n"
-            .write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        // Every original labeled right; p0010's copy is labeled differently from its original.
+        var votes = "worker,source,label\nann,small-p0010.jpg,none\n"
+        for (i, name) in names.enumerated() { votes += "ann,\(name),\(i % 2 == 0 ? "mark" : "none")\n" }
+        try votes.write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
 
         let listed = try lw.run(["duplicates", "--format", "csv"])
@@ -56,5 +57,14 @@ final class DuplicatesTests: XCTestCase {
             """), 1)
         XCTAssertEqual(try lw.run(["duplicates"]).status, 0)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command = 'duplicates'"), 2, "nothing to hash, the same groups: no run")
+
+        // The two labels of p0010's group make both suspects.
+        XCTAssertEqual(try lw.run(["train"]).status, 0)
+
+        let suspects = try lw.run(["suspects", "--format", "csv"])
+        XCTAssertEqual(suspects.status, 0, suspects.stderr)
+        let flagged = suspects.stdout.split(separator: "\n").dropFirst().filter { $0.hasSuffix("near_duplicate") }
+            .map { (String($0.split(separator: ",")[1]) as NSString).lastPathComponent }
+        XCTAssertEqual(Set(flagged), ["p0010.jpg", "small-p0010.jpg"], suspects.stdout)
     }
 }

@@ -37,7 +37,7 @@ public enum Suspects {
                               suggestedLabelId: labelIds[suspicion.suggested], score: (suspicion.score * 1e6).rounded() / 1e6,
                               modelProbability: (items[index].model[human.label] * 1e6).rounded() / 1e6,
                               consensusConfidence: human.confidence, voterAccuracy: fact.voterAccuracy.map { ($0 * 1e4).rounded() / 1e4 },
-                              votes: fact.votes, reasons: suspicion.reasons.map(\.rawValue).joined(separator: ",")).insert(db)
+                              votes: fact.votes, reasons: suspicion.reasons.map(\.rawValue).joined(separator: ";")).insert(db)
         }
     }
 
@@ -92,17 +92,28 @@ public enum Suspects {
     /// The model whose suspects count: the latest built-in one.
     static let latestModelSQL = "SELECT max(id) FROM model WHERE kind = 'builtin'"
 
+    /// Images in a near-duplicate group (`lw duplicates`) whose labels disagree.
+    static let conflictingDuplicatesSQL = """
+        SELECT d.image_id FROM near_duplicate AS d WHERE d.group_id IN (
+            SELECT n.group_id FROM near_duplicate AS n JOIN image_status AS t ON t.image_id = n.image_id
+            WHERE t.label IS NOT NULL GROUP BY n.group_id HAVING count(DISTINCT t.label) > 1)
+        """
+
+    /// A near-duplicate of the image carries another label: the reason `near_duplicate` joins the stored ones.
     static func currentSQL(all: Bool) -> String {
         """
-        SELECT s.image_id, i.source, l.name AS label, g.name AS suggested_label, s.score, s.reasons, s.model_probability,
-               s.consensus_confidence, s.voter_accuracy
+        WITH conflicting(image_id) AS (\(conflictingDuplicatesSQL))
+        SELECT s.image_id, i.source, l.name AS label, g.name AS suggested_label, s.score, s.model_probability,
+               s.consensus_confidence, s.voter_accuracy,
+               CASE WHEN s.image_id NOT IN conflicting THEN s.reasons WHEN s.reasons = '' THEN 'near_duplicate'
+                    ELSE s.reasons || ';near_duplicate' END AS reasons
         FROM suspect AS s
         JOIN consensus AS c ON c.image_id = s.image_id
         JOIN image AS i ON i.id = s.image_id
         JOIN label AS l ON l.id = s.label_id
         JOIN label AS g ON g.id = s.suggested_label_id
         WHERE s.model_id = (\(latestModelSQL)) AND c.label_id = s.label_id AND c.votes = s.votes AND c.settled_by_expert = 0
-          AND NOT \(AssignmentRecord.isOpenSQL(image: "s.image_id"))\(all ? "" : " AND s.reasons <> ''")
+          AND NOT \(AssignmentRecord.isOpenSQL(image: "s.image_id"))\(all ? "" : " AND (s.reasons <> '' OR s.image_id IN conflicting)")
         ORDER BY s.score DESC, s.image_id
         LIMIT ?
         """
