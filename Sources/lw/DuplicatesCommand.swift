@@ -7,8 +7,8 @@ struct DuplicatesCommand: ParsableCommand {
         commandName: "duplicates",
         abstract: "Groups of near-duplicate images (resized, re-encoded, slightly cropped copies), with their labels.",
         discussion: """
-            Images whose 64-bit perceptual hashes differ in at most --radius bits (10)
-            form a group; a near-duplicate of a near-duplicate joins it. Groups whose
+            Images whose 64-bit perceptual hashes differ in at most --radius bits (12)
+            and whose four quarters have the same mean colours (within 1/32) form a group; a near-duplicate of a near-duplicate joins it. Groups whose
             images carry different labels come first. Exact copies (same bytes) are
             never imported twice. Images imported before lw computed perceptual
             hashes are hashed first (recorded as a run).

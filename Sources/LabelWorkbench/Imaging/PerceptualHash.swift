@@ -10,7 +10,7 @@ public enum PerceptualHash {
 
     /// Near-duplicates differ in at most this many bits (measured in
     /// bench/README.md: resized, re-encoded and 5%-cropped copies).
-    public static let radius = 10
+    public static let radius = 12
 
     public static func of(_ image: RGBImage) -> UInt64 {
         let small = Resize.area(image, width: side, height: side)
@@ -39,11 +39,11 @@ public enum PerceptualHash {
     }
 
     /// Colour signatures this close (each of the 12 channel means within
-    /// 2 steps of 32) belong to copies of one picture.
+    /// one step of 32) belong to copies of one picture.
     public static func sameColours(_ a: UInt64, _ b: UInt64) -> Bool {
         (0..<12).allSatisfy { i in
             let x = Int((a >> UInt64(5 * i)) & 31), y = Int((b >> UInt64(5 * i)) & 31)
-            return abs(x - y) <= 2
+            return abs(x - y) <= 1
         }
     }
 
