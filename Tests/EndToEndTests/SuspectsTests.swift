@@ -79,4 +79,16 @@ final class SuspectsTests: XCTestCase {
             WHERE v.model_id = (SELECT max(id) FROM model) AND c.settled_by_expert = 1 AND v.label_right NOT IN (0, 1)
             """), 0)
     }
+
+    /// `lw suspects` walks the score index of the latest model in order: no
+    /// sort of all suspects, however many human labels there are.
+    func testTheSuspectListWalksTheScoreIndex() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "a,b"]).status, 0)
+        let sql = "EXPLAIN QUERY PLAN " + Suspects.currentSQL(all: false).replacingOccurrences(of: "LIMIT ?", with: "LIMIT 50")
+        let plan = try DatabaseQueue(path: lw.database).read { db in try Row.fetchAll(db, sql: sql).map { $0["detail"] as String } }
+        XCTAssertTrue(plan.contains { $0.contains("suspect_by_score") }, plan.joined(separator: " | "))
+        XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE FOR ORDER BY") }, plan.joined(separator: " | "))
+    }
 }

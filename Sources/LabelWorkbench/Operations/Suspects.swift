@@ -100,7 +100,7 @@ public enum Suspects {
         """
 
     /// A near-duplicate of the image carries another label: the reason `near_duplicate` joins the stored ones.
-    static func currentSQL(all: Bool) -> String {
+    public static func currentSQL(all: Bool) -> String {
         """
         WITH conflicting(image_id) AS (\(conflictingDuplicatesSQL))
         SELECT s.image_id, i.source, l.name AS label, g.name AS suggested_label, s.score, s.model_probability,
