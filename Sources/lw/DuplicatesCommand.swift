@@ -31,9 +31,16 @@ struct DuplicatesCommand: ParsableCommand {
 
     func run() throws {
         try Console.reportingErrors {
-            var operation = NearDuplicates(store: try global.openStore(), context: global.context("duplicates"), progress: global.progressBar())
-            operation.radius = radius
-            let summary = try operation.run()
+            // Read-only when the hashes and stored groups are up to date.
+            let readOnly = try global.openReadOnlyStore()
+            var summary = NearDuplicates.Summary()
+            if let groups = try readOnly.pool.read({ try NearDuplicates.current($0, radius: radius) }) {
+                summary.groups = groups
+            } else {
+                var operation = NearDuplicates(store: try global.openStore(), context: global.context("duplicates"), progress: global.progressBar())
+                operation.radius = radius
+                summary = try operation.run()
+            }
             if summary.unreadable > 0 { Console.err("lw: \(summary.unreadable.grouped) images could not be read and are left out") }
             let groups = summary.groups
             let out = BufferedOutput()

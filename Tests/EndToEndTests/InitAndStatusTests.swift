@@ -24,7 +24,7 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
         for file in [other, empty] {
             let before = try Data(contentsOf: URL(fileURLWithPath: file))
-            for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"]] {
+            for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"], ["duplicates"]] {
                 let result = try lw.run(command + ["--db", file])
                 XCTAssertEqual(result.status, 1, "\(command) on \(file)")
                 XCTAssertTrue(result.stderr.contains("no lw job"), result.stderr)
@@ -36,7 +36,7 @@ final class InitAndStatusTests: XCTestCase {
         let before = try Data(contentsOf: URL(fileURLWithPath: lw.database))
         let wal = lw.database + "-wal"
         let walBefore = FileManager.default.contents(atPath: wal)
-        for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"]] {
+        for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"], ["duplicates"]] {
             XCTAssertEqual(try lw.run(command).status, 0, "\(command)")
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: lw.database)), before)
@@ -51,7 +51,7 @@ final class InitAndStatusTests: XCTestCase {
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--job-name", "logo-job"]).status, 0)
         XCTAssertEqual(chmod(lw.database, 0o444), 0)
         XCTAssertEqual(chmod(lw.directory.path, 0o755), 0)
-        for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"]] {
+        for command in [["status"], ["workers", "list"], ["settings"], ["assignments"], ["models", "list"], ["duplicates"]] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: setpriv)
             process.arguments = ["--reuid", "65534", "--regid", "65534", "--clear-groups", LWRunner.binary.path] + command + ["--db", lw.database]

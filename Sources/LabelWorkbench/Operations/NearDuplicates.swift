@@ -28,6 +28,7 @@ public struct NearDuplicates {
         public var unreadable = 0
         /// Conflicting first, then the larger, then by id.
         public var groups: [Group] = []
+        public init() {}
     }
 
     public static let csvHeader = ["group", "image_id", "source", "label"]
@@ -43,15 +44,22 @@ public struct NearDuplicates {
         self.progress = progress
     }
 
+    /// The groups, when every image has its hashes and the stored groups are
+    /// these: nothing to write (a read-only database will do). Nil otherwise.
+    public static func current(_ db: Database, radius: Int) throws -> [Group]? {
+        guard try imagesWithoutHash(db).isEmpty else { return nil }
+        let groups = try Self.groups(db, radius: radius), stored = try storedGroups(db)
+        return membership(groups) == stored.members && (groups.isEmpty || stored.radius == radius) ? groups : nil
+    }
+
     public mutating func run() throws -> Summary {
         var summary = Summary()
-        let missing = try store.pool.read { try Self.imagesWithoutHash($0) }
-        var groups = try store.pool.read { try Self.groups($0, radius: radius) }
-        let stored = try store.pool.read { try Self.storedGroups($0) }
-        if missing.isEmpty && Self.membership(groups) == stored.members && (groups.isEmpty || stored.radius == radius) {
+        if let groups = try store.pool.read({ try Self.current($0, radius: radius) }) {
             summary.groups = groups
             return summary
         }
+        let missing = try store.pool.read { try Self.imagesWithoutHash($0) }
+        var groups = try store.pool.read { try Self.groups($0, radius: radius) }
         try context.start(in: store)
         try context.endingFailed(in: store) {
             (summary.hashed, summary.unreadable) = try hash(missing)
