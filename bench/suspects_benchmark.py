@@ -50,7 +50,7 @@ def main():
     result = rank_quality(a, base, truth)
     lw(a, base, "auto-label")
     result["before"] = score(a, base, truth)
-    result["before"]["finished"] = finished(a, base, truth, "before")
+    result["before"]["finished"] = finished(a, base, truth, "before", a.workers)
     result["second_look"] = second_look(a, base, truth, "second.db", per_image=2, limit=200, workers=a.workers)
     expert_workers = os.path.join(a.work, "workers-with-expert.csv")
     rows = list(csv.DictReader(open(a.workers)))
@@ -131,13 +131,13 @@ def second_look(a, base, truth, name, per_image, limit, workers, expert=None):
     lw(a, db, "auto-label")
     wrong_after, _ = wrong_labels(db, truth)
     out = score(a, db, truth)
-    out["finished"] = finished(a, db, truth, name)
+    out["finished"] = finished(a, db, truth, name, workers)
     out.update({"assignments": max(0, len(listing.strip().splitlines()) - 1), "wrong_human_before": len(wrong_before),
                 "wrong_human_after": len(wrong_after), "fixed": len(wrong_before - wrong_after), "broken": len(wrong_after - wrong_before)})
     return out
 
 
-def finished(a, db, truth, name):
+def finished(a, db, truth, name, workers):
     """The dataset finished as a user would: the images left unlabeled go to the team
     (one ordinary `lw assign` round), then `lw train` and `lw auto-label`; on a copy."""
     done = os.path.join(a.work, name + ".finished.db")
@@ -149,7 +149,7 @@ def finished(a, db, truth, name):
     if len(listing.strip().splitlines()) > 1:
         answers = os.path.join(a.work, name + ".finish.answers.csv")
         subprocess.run([sys.executable, os.path.join(SHARED, "answer_assignments.py"), "--gt", os.path.join(a.data, "ground_truth.csv"),
-                        "--meta", os.path.join(a.data, "meta.csv"), "--workers", a.workers, "--assignments", open_csv, "--out", answers,
+                        "--meta", os.path.join(a.data, "meta.csv"), "--workers", workers, "--assignments", open_csv, "--out", answers,
                         "--seed", str(a.seed)], check=True, capture_output=True)
         lw(a, done, "review", "--answers", answers)
         lw(a, done, "train")
