@@ -45,9 +45,7 @@ public struct Suspicion: Sendable, Equatable {
 /// probabilities and the consensus posteriors are two independent views of
 /// the truth (the model never saw the image, the workers never saw the
 /// model), combined by Bayes' rule: q(k) ∝ posterior(k) · model(k) / prior(k);
-/// the score is 1 − q(label). (Counting the consensus at half strength, for
-/// workers who miss the same hard images together, ranked no better:
-/// bench/README.md.) Pure.
+/// the score is 1 − q(label). Pure.
 public enum SuspectRanking {
     static let uncertainBelow = 0.9
     static let weakWorkersBelow = 0.8

@@ -55,23 +55,22 @@ public enum PerceptualHash {
         }
     }
 
-    /// The DCT-II coefficients of the lowest `kept`×`kept` frequencies, row-major (v, u).
+    /// The DCT-II coefficients of the lowest `kept`×`kept` frequencies, row-major (v, u):
+    /// each row's lowest frequencies, then those of each resulting column.
     private static func lowFrequencies(_ grey: [Double]) -> [Double] {
-        // Rows first: each row's `kept` lowest frequencies; then the columns of those.
-        var rows = [Double](repeating: 0, count: side * kept)
-        for y in 0..<side {
+        let rows = transform(count: side) { y, x in grey[y * side + x] }        // rows[y * kept + u]
+        let columns = transform(count: kept) { u, y in rows[y * kept + u] }    // columns[u * kept + v]
+        return (0..<(kept * kept)).map { i in columns[(i % kept) * kept + i / kept] }
+    }
+
+    /// The `kept` lowest frequencies of `count` vectors of length `side`, given element by element.
+    private static func transform(count: Int, _ value: (Int, Int) -> Double) -> [Double] {
+        var out = [Double](repeating: 0, count: count * kept)
+        for vector in 0..<count {
             for u in 0..<kept {
                 var s = 0.0
-                for x in 0..<side { s += grey[y * side + x] * basis[u * side + x] }
-                rows[y * kept + u] = s
-            }
-        }
-        var out = [Double](repeating: 0, count: kept * kept)
-        for v in 0..<kept {
-            for u in 0..<kept {
-                var s = 0.0
-                for y in 0..<side { s += rows[y * kept + u] * basis[v * side + y] }
-                out[v * kept + u] = s
+                for k in 0..<side { s += value(vector, k) * basis[u * side + k] }
+                out[vector * kept + u] = s
             }
         }
         return out

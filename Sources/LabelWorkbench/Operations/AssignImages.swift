@@ -201,6 +201,9 @@ public struct AssignImages {
         /// workers (the most accurate, experts first; never one who voted on it).
         mutating func sendSuspectsForASecondLook() throws {
             summary.strategyUsed = "suspects"
+            guard try Suspects.hasScores(db) else {
+                throw LWError.invalidArgument("no human labels scored yet: run `lw train` first (it finds the suspects)")
+            }
             guard budget > 0 else { return }
             for suspect in try Suspects.current(db, limit: budget == Int.max ? nil : budget, all: false) where !planner.exhausted {
                 if try give(suspect.imageId, count: limits.perImage, reason: "overlap") > 0 {

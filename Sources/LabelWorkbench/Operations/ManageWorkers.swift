@@ -25,28 +25,28 @@ public enum ManageWorkers {
         }
         var context = context
         return try store.pool.write { db in
-            var added: [String] = []
-            var promoted = 0
+            var fresh: [String] = [], promote: [WorkerRecord] = []
             for name in names {
                 if let present = try WorkerRecord.named(name, db) {
-                    guard expert && !present.expert else { continue }
-                    if added.isEmpty && promoted == 0 { try context.begin(db) }
-                    try db.execute(sql: "UPDATE worker SET expert = 1 WHERE id = ?", arguments: [present.id])
-                    try context.audit(db, action: .workerExpert, entity: "worker", entityId: present.id, before: ["expert": 0], after: ["expert": 1])
-                    promoted += 1
-                    continue
+                    if expert && !present.expert && !promote.contains(where: { $0.id == present.id }) { promote.append(present) }
+                } else if !fresh.contains(name) {
+                    fresh.append(name)
                 }
-                if added.isEmpty && promoted == 0 { try context.begin(db) }
+            }
+            guard !fresh.isEmpty || !promote.isEmpty else { return [] }
+            try context.begin(db)
+            for present in promote {
+                try db.execute(sql: "UPDATE worker SET expert = 1 WHERE id = ?", arguments: [present.id])
+                try context.audit(db, action: .workerExpert, entity: "worker", entityId: present.id, before: ["expert": 0], after: ["expert": 1])
+            }
+            for name in fresh {
                 var worker = WorkerRecord(name: name, kind: kind, active: true, createdAt: context.clock.iso, expert: expert)
                 try worker.insert(db)
                 try context.audit(db, action: .workerAdd, entity: "worker", entityId: worker.id,
                                   after: ["name": name, "kind": kind, "active": 1, "expert": expert ? 1 : 0])
-                added.append(name)
             }
-            if !added.isEmpty || promoted > 0 {
-                try context.finish(db, status: .succeeded, counts: ["added": added.count, "made_experts": promoted])
-            }
-            return added
+            try context.finish(db, status: .succeeded, counts: ["added": fresh.count, "made_experts": promote.count])
+            return fresh
         }
     }
 

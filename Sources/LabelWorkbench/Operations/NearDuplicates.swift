@@ -59,17 +59,22 @@ public struct NearDuplicates {
             return summary
         }
         let missing = try store.pool.read { try Self.imagesWithoutHash($0) }
-        var groups = try store.pool.read { try Self.groups($0, radius: radius) }
         try context.start(in: store)
-        try context.endingFailed(in: store) {
-            (summary.hashed, summary.unreadable) = try hash(missing)
-            if !missing.isEmpty { groups = try store.pool.read { try Self.groups($0, radius: radius) } }
-            try store.pool.write { db in try Self.store(groups, radius: radius, db: db, context: context) }
-        }
+        summary = try context.endingFailed(in: store) { try hashAndGroup(missing) }
         try context.end(in: store, status: summary.unreadable == 0 ? .succeeded : .partial, counts: [
-            "hashed": summary.hashed, "unreadable": summary.unreadable, "groups": groups.count,
-            "images_in_groups": groups.reduce(0) { $0 + $1.members.count },
+            "hashed": summary.hashed, "unreadable": summary.unreadable, "groups": summary.groups.count,
+            "images_in_groups": summary.groups.reduce(0) { $0 + $1.members.count },
         ])
+        return summary
+    }
+
+    /// Hashes `missing`, then finds and stores the groups (the run is started).
+    private func hashAndGroup(_ missing: [(id: Int64, path: String)]) throws -> Summary {
+        var summary = Summary()
+        (summary.hashed, summary.unreadable) = try hash(missing)
+        let context = self.context, radius = self.radius
+        let groups = try store.pool.read { try Self.groups($0, radius: radius) }
+        try store.pool.write { db in try Self.store(groups, radius: radius, db: db, context: context) }
         summary.groups = groups
         return summary
     }

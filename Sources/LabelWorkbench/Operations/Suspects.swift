@@ -12,9 +12,6 @@ public enum Suspects {
         public var suggestedLabel: String
         public var score: Double
         public var reasons: String
-        public var modelProbability: Double
-        public var consensusConfidence: Double
-        public var voterAccuracy: Double?
     }
 
     public static let csvHeader = ["image_id", "source", "label", "suggested_label", "score", "reasons"]
@@ -71,8 +68,7 @@ public enum Suspects {
     public static func current(_ db: Database, limit: Int?, all: Bool) throws -> [Entry] {
         try Row.fetchAll(db, sql: currentSQL(all: all), arguments: [limit ?? -1]).map { row in
             Entry(imageId: row["image_id"], source: row["source"], label: row["label"], suggestedLabel: row["suggested_label"],
-                  score: row["score"], reasons: row["reasons"], modelProbability: row["model_probability"],
-                  consensusConfidence: row["consensus_confidence"], voterAccuracy: row["voter_accuracy"])
+                  score: row["score"], reasons: row["reasons"])
         }
     }
 
@@ -90,7 +86,7 @@ public enum Suspects {
     }
 
     /// The model whose suspects count: the latest built-in one.
-    static let latestModelSQL = "SELECT max(id) FROM model WHERE kind = 'builtin'"
+    static let latestModelSQL = "SELECT max(id) FROM model WHERE kind = '\(ModelKind.builtin.rawValue)'"
 
     /// Images in a near-duplicate group (`lw duplicates`) whose labels disagree.
     static let conflictingDuplicatesSQL = """
@@ -103,8 +99,7 @@ public enum Suspects {
     public static func currentSQL(all: Bool) -> String {
         """
         WITH conflicting(image_id) AS (\(conflictingDuplicatesSQL))
-        SELECT s.image_id, i.source, l.name AS label, g.name AS suggested_label, s.score, s.model_probability,
-               s.consensus_confidence, s.voter_accuracy,
+        SELECT s.image_id, i.source, l.name AS label, g.name AS suggested_label, s.score,
                CASE WHEN s.image_id NOT IN conflicting THEN s.reasons WHEN s.reasons = '' THEN 'near_duplicate'
                     ELSE s.reasons || ';near_duplicate' END AS reasons
         FROM suspect AS s

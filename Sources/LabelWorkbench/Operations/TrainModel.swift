@@ -252,9 +252,13 @@ public struct TrainModel {
         confidence == 0.975 ? "" : "|confidence:\(confidence)"
     }
 
+    /// In every key since `lw train` stores the suspects of its human labels:
+    /// a model made before has none, so it is trained again rather than reused.
+    static let suspectsKey = "|suspects"
+
     static func hash(_ labeled: [HumanLabel], extractor: String, target: Double, confidence: Double) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)\(confidenceKey(confidence))".utf8))
+        hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)\(confidenceKey(confidence))\(suspectsKey)".utf8))
         for l in labeled {
             hasher.update(data: Data("\(l.imageId):\(l.label):\(String(format: "%.3f", l.confidence)):\(l.pickedAtRandom)\n".utf8))
         }
