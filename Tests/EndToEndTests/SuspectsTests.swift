@@ -91,4 +91,21 @@ final class SuspectsTests: XCTestCase {
         XCTAssertTrue(plan.contains { $0.contains("suspect_by_score") }, plan.joined(separator: " | "))
         XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE FOR ORDER BY") }, plan.joined(separator: " | "))
     }
+
+    /// A second look before any model scored the labels: a one-line refusal, nothing written.
+    func testASecondLookBeforeTrainingIsRefused() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        XCTAssertEqual(try lw.run(["init", "--labels", "a,b"]).status, 0)
+        XCTAssertEqual(try lw.run(["workers", "add", "ann", "bob"]).status, 0)
+        let before = try lw.contentDigest()
+        let refused = try lw.run(["assign", "--strategy", "suspects", "--per-image", "2", "--limit", "10"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("no human labels scored yet: run `lw train` first"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        let listed = try lw.run(["suspects"])
+        XCTAssertEqual(listed.status, 1)
+        XCTAssertTrue(listed.stderr.contains("run `lw train` first"), listed.stderr)
+        XCTAssertEqual(try lw.contentDigest(), before)
+    }
 }
