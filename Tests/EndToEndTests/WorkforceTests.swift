@@ -223,11 +223,13 @@ final class WorkforceTests: XCTestCase {
         let belowBar = try lw.scalar("SELECT count(*) FROM consensus WHERE confidence < 0.99")
         XCTAssertGreaterThanOrEqual(belowBar, 2, "a 2:1 vote is not near-certain")
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM consensus WHERE confidence < 0.5"), 0)
-        // One image counts as picked by the model (an active-learning pick): it is not validation.
-        let activePick = try lw.scalar("SELECT image_id FROM consensus WHERE confidence < 0.99 ORDER BY image_id LIMIT 1")
-        try DatabaseQueue(path: lw.database).write { db in
-            try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [activePick])
-        }
+        // One image counts as picked by the model past the random picks in the job's random order: it is not
+        // validation. Another counts as picked by the model before its turn came: the random picks have passed
+        // it, so it is in the validation sample (a prefix of the random order) and gets two workers too.
+        let belowBarImages: [Int64] = try lw.query("SELECT image_id FROM consensus WHERE confidence < 0.99 ORDER BY image_id")
+        let activePick = belowBarImages[0]
+        try markAsModelPick(activePick, pastTheRandomPicks: true)
+        try markAsModelPick(belowBarImages[1], pastTheRandomPicks: false)
         let result = try lw.run(["assign", "--per-image", "2", "--limit", "\(belowBar - 1)"])
         XCTAssertTrue(result.stdout.contains("\(belowBar - 1) uncertain labels get more workers"), result.stdout)
         XCTAssertEqual(try lw.scalar("SELECT count(DISTINCT image_id) FROM assignment WHERE status = 'open' AND reason = 'overlap'"), belowBar - 1)
@@ -254,10 +256,8 @@ final class WorkforceTests: XCTestCase {
         try lw.run(["assign", "--per-image", "3", "--limit", "2"])
         let images = try lw.query("SELECT DISTINCT image_id FROM assignment ORDER BY image_id") as [Int]
         XCTAssertEqual(images.count, 2)
-        // The second image counts as an active-learning pick: not validation.
-        try DatabaseQueue(path: lw.database).write { db in
-            try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [images[1]])
-        }
+        // The second image counts as an active-learning pick past the random picks: not validation.
+        try markAsModelPick(Int64(images[1]), pastTheRandomPicks: true)
         // Every round of votes splits as evenly as it can: the consensus never gets near-certain.
         func answerSplit() throws {
             var given: [String: Int] = [:]
@@ -307,10 +307,20 @@ final class WorkforceTests: XCTestCase {
         XCTAssertEqual(try lw.run(["init", "--labels", "a,b", "--max-human-percent", "150", "--db", "other.db"]).status, 1)
     }
 
-    func testNextImagesQueriesUseThePartialIndexes() throws {
+    /// Makes `image` look picked by the model (reason 'uncertain'); past the
+    /// random picks, it is last in the job's random order.
+    func markAsModelPick(_ image: Int64, pastTheRandomPicks: Bool) throws {
+        try DatabaseQueue(path: lw.database).write { db in
+            try db.execute(sql: "UPDATE assignment SET reason = 'uncertain' WHERE image_id = ?", arguments: [image])
+            if pastTheRandomPicks { try db.execute(sql: "UPDATE image SET random_rank = 0.9999999 WHERE id = ?", arguments: [image]) }
+        }
+    }
+
+    func testNextImagesQueriesWalkAnIndex() throws {
         let queue = try DatabaseQueue(path: lw.database)
         try queue.read { db in
-            for (sql, index) in [(Queue.nextRandom, "image_queue_random"), (Queue.nextUncertain, "image_queue_uncertain")] {
+            for (sql, index) in [(Queue.nextRandom, "image_in_random_order"), (Queue.nextUncertain, "image_queue_uncertain"),
+                                 (Queue.nextUnscored, "image_queue_random")] {
                 let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: [50]).map { $0["detail"] as String }.joined(separator: " | ")
                 XCTAssertTrue(details.contains(index), details)
                 XCTAssertFalse(details.contains("TEMP B-TREE"), "no sort: \(details)")

@@ -164,9 +164,10 @@ public struct AssignImages {
         mutating func topUpUnfinishedImages() throws {
             guard budget > 0 else { return }
             // The cheap tests first: the picking reason is looked up only for images that may need more.
-            let isValidation = "\(HumanLabels.firstReasonSQL(image: "c.image_id")) = 'random'"
+            let isValidation = HumanLabels.inValidationSampleSQL(image: "c.image_id", randomRank: "i.random_rank")
             let unfinished = try Row.fetchAll(db, sql: """
-                SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation FROM consensus AS c
+                SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation
+                FROM consensus AS c JOIN image AS i ON i.id = c.image_id
                 WHERE (c.votes < ? OR (c.votes < ? AND c.confidence < max(?, ?) AND CASE WHEN \(isValidation)
                         THEN 1 ELSE c.votes < ? AND c.confidence < ? END))
                   AND NOT \(AssignmentRecord.isOpenSQL(image: "c.image_id"))
@@ -213,17 +214,24 @@ public struct AssignImages {
             }
         }
 
+        /// Random picks walk the job's one random order over every image without a
+        /// human label, machine-labeled ones included (an audit of the machine's
+        /// work), so the validation sample stays a prefix of that order; with a
+        /// model they are `randomShare` of the new images, the rest the least
+        /// certain, then images no model has scored yet (as uncertain as can be).
         mutating func drawNewImages(randomShare: Double) throws {
             let hasModel = try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL LIMIT 1") != nil
             let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)
             summary.strategyUsed = useUncertain ? "uncertain" : "random"
             var seen = Set<Int64>()
-            if useUncertain {
-                let randomCount = budget == Int.max ? 0 : Int((Double(budget) * randomShare).rounded(.up))
-                try draw(Queue.nextRandom, reason: "random", count: randomCount, seen: &seen)
-                try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
+            guard useUncertain && hasModel else {
+                try draw(Queue.nextRandom, reason: "random", count: budget, seen: &seen)
+                return
             }
-            try draw(Queue.nextRandom, reason: "random", count: budget, seen: &seen)  // everything left (images the model has not scored)
+            let awaiting = try Int.fetchOne(db, sql: Queue.awaitingCount)!
+            try draw(Queue.nextRandom, reason: "random", count: AssignImages.randomCount(budget: budget, awaiting: awaiting, share: randomShare), seen: &seen)
+            try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
+            try draw(Queue.nextUnscored, reason: "uncertain", count: budget, seen: &seen)
         }
 
         private mutating func draw(_ sql: String, reason: String, count: Int, seen: inout Set<Int64>) throws {
@@ -245,6 +253,16 @@ public struct AssignImages {
 }
 
 extension AssignImages {
+    /// How many of a round's new images go at random: `share` of them, of the
+    /// `budget` when the images awaiting a label fill it, else beside all of those.
+    static func randomCount(budget: Int, awaiting: Int, share: Double) -> Int {
+        guard share > 0 else { return 0 }
+        guard share < 1 else { return budget }
+        let besideAwaiting = Int((Double(awaiting) * share / (1 - share)).rounded(.up))
+        let ofBudget = budget == Int.max ? Int.max : Int((Double(budget) * share).rounded(.up))
+        return min(ofBudget, besideAwaiting)
+    }
+
     /// Workers a validation image below its bar gets at once (other images: one).
     static let validationWorkersPerOverlap = 2
 

@@ -10,9 +10,8 @@ struct HumanLabel {
     /// The consensus posteriors, in class order.
     var posteriors: [Double]
     var randomRank: Double
-    /// Whether it first went to humans at random (its first assignment's
-    /// reason; imported votes count as random): then it may validate.
-    var pickedAtRandom: Bool
+    /// Whether it is in the validation sample (see `HumanLabels.inValidationSampleSQL`).
+    var inValidationSample: Bool
 }
 
 /// The one reader of the human labels for training and validation, for the
@@ -27,7 +26,7 @@ public enum HumanLabels {
             let posteriors = (try? JSONDecoder().decode([String: Double].self, from: Data((row["posteriors"] as String).utf8))) ?? [:]
             return HumanLabel(imageId: row["image_id"], label: row["class_index"], confidence: row["confidence"],
                               posteriors: labels.map { posteriors[$0] ?? 0 }, randomRank: row["random_rank"],
-                              pickedAtRandom: (row["first_reason"] as String) == "random")
+                              inValidationSample: row["in_validation_sample"])
         }
     }
 
@@ -41,18 +40,29 @@ public enum HumanLabels {
         }
     }
 
-    /// Why an image first went to humans (its first assignment's reason;
-    /// imported votes count as 'random'): 'random' puts it in the validation
-    /// sample. One search of `assignment_by_image` per image.
-    static func firstReasonSQL(image column: String) -> String {
-        "coalesce((SELECT a.reason FROM assignment AS a WHERE a.image_id = \(column) ORDER BY a.id LIMIT 1), 'random')"
+    /// The validation sample is a prefix of one random order of the whole job
+    /// (`random_rank`): every image up to the last one `lw assign` picked at
+    /// random, whatever sent it to humans (random picks walk that order over all
+    /// images without a human label, machine-labeled ones included), and every
+    /// image labeled by imported votes (no assignment). So it stays a random
+    /// sample of the job however many easy images the model has labeled.
+    static func inValidationSampleSQL(image column: String, randomRank: String) -> String {
+        """
+        (NOT EXISTS (SELECT 1 FROM assignment AS a WHERE a.image_id = \(column))
+         OR \(randomRank) <= coalesce(\(randomCursorSQL), -1))
+        """
     }
+
+    /// The `random_rank` of the last image picked at random (one scan, evaluated once per query).
+    static let randomCursorSQL = """
+        (SELECT max(ri.random_rank) FROM assignment AS ra JOIN image AS ri ON ri.id = ra.image_id WHERE ra.reason = 'random')
+        """
 
     /// One row per human-labeled image; the first-assignment lookup walks
     /// `assignment_by_image` (see the query-plan test).
     public static let sql = """
         SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
-               \(firstReasonSQL(image: "c.image_id")) AS first_reason
+               \(inValidationSampleSQL(image: "c.image_id", randomRank: "i.random_rank")) AS in_validation_sample
         FROM consensus AS c JOIN label AS l ON l.id = c.label_id JOIN image AS i ON i.id = c.image_id
         WHERE NOT \(AssignmentRecord.isOpenSQL(image: "c.image_id"))
         ORDER BY c.image_id

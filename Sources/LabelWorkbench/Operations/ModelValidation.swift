@@ -30,7 +30,7 @@ enum ModelValidation {
     static func sample(humans: [HumanLabel], classes: Int, prediction: (Int) -> [Double]?) -> Sample {
         let priors = ThresholdSearch.labelPriors(humans.map(\.posteriors), classes: classes)
         var sample = Sample()
-        for (i, human) in humans.enumerated() where human.pickedAtRandom {
+        for (i, human) in humans.enumerated() where human.inValidationSample {
             guard let p = prediction(i) else { continue }
             let predicted = Probabilities.argmax(p)
             sample.items.append(.init(confidence: p[predicted], correct: human.posteriors[predicted], prior: priors[predicted]))

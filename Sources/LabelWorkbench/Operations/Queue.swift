@@ -1,8 +1,10 @@
-/// The hot "next images for humans" queries: each walks a partial index in
-/// order and stops after N rows (see EXPLAIN QUERY PLAN in the tests).
+/// The hot "next images for humans" queries: each walks an index in order
+/// and stops after N rows (see EXPLAIN QUERY PLAN in the tests).
 public enum Queue {
+    /// The job's one random order over every image without a human label
+    /// (machine-labeled ones included): the validation sample is its prefix.
     public static let nextRandom = """
-        SELECT id FROM image WHERE awaiting_label = 1
+        SELECT id FROM image WHERE NOT EXISTS (SELECT 1 FROM consensus AS c WHERE c.image_id = image.id)
           AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         ORDER BY random_rank LIMIT ?
         """
@@ -10,5 +12,14 @@ public enum Queue {
         SELECT id FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL
           AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         ORDER BY uncertainty_rank LIMIT ?
+        """
+    /// Images awaiting a label that no model has scored yet (imported since).
+    public static let nextUnscored = """
+        SELECT id FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NULL
+          AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
+        ORDER BY random_rank LIMIT ?
+        """
+    static let awaitingCount = """
+        SELECT count(*) FROM image WHERE awaiting_label = 1 AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         """
 }

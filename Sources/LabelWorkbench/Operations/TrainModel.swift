@@ -260,7 +260,7 @@ public struct TrainModel {
         var hasher = SHA256()
         hasher.update(data: Data("\(algorithm)|\(extractor)|\(target)|\(l2Candidates)\(confidenceKey(confidence))\(suspectsKey)".utf8))
         for l in labeled {
-            hasher.update(data: Data("\(l.imageId):\(l.label):\(String(format: "%.3f", l.confidence)):\(l.pickedAtRandom)\n".utf8))
+            hasher.update(data: Data("\(l.imageId):\(l.label):\(String(format: "%.3f", l.confidence)):\(l.inValidationSample)\n".utf8))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

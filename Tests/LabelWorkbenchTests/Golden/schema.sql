@@ -279,6 +279,8 @@ CREATE INDEX image_by_run ON image(run_id);
 
 CREATE INDEX image_by_source ON image(source);
 
+CREATE INDEX image_in_random_order ON image(random_rank);
+
 CREATE INDEX image_queue_random ON image(random_rank) WHERE awaiting_label = 1;
 
 CREATE INDEX image_queue_uncertain ON image(uncertainty_rank) WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL;
