@@ -24,7 +24,7 @@ public struct Standardizer: Codable, Sendable, Equatable {
 
 /// Multinomial logistic regression with an L2 penalty, fitted by gradient
 /// descent with Nesterov momentum on the mean weighted log-loss: full-batch
-/// up to `Minibatches.defaultBatch` examples, on fixed-size windows of a
+/// up to `Minibatches.exactUpTo` examples, on fixed-size windows of a
 /// seeded order beyond (`Minibatches`), so a fit costs the same at any size.
 /// Deterministic: same data, same weights.
 public struct SoftmaxRegression: Codable, Sendable, Equatable {
@@ -35,10 +35,11 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
     public var l2: Double
 
     public static func fit(_ x: [[Float]], labels: [Int], sampleWeights: [Double]? = nil, classes: Int, l2: Double,
-                           iterations: Int = 400, batch: Int = Minibatches.defaultBatch) -> SoftmaxRegression {
+                           iterations: Int = 400, batch: Int = Minibatches.defaultBatch,
+                           exactUpTo: Int? = Minibatches.exactUpTo) -> SoftmaxRegression {
         let d = x.first?.count ?? 0, cols = d + 1
         let sw = sampleWeights ?? [Double](repeating: 1, count: x.count)
-        let batches = Minibatches(count: x.count, batch: batch)
+        let batches = Minibatches(count: x.count, batch: batch, exactUpTo: exactUpTo)
         let b = batches.batch
         // The examples in window order, the first window repeated at the end,
         // so that every window is one contiguous block for OpenBLAS.
@@ -86,9 +87,8 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
                 for j in 0..<d { gradient[c * cols + j] = Double(product[c * d + j]) + l2 * Double(look[c * d + j]) }
                 gradient[c * cols + d] = biasGradient[c]
             }
-            let scaled = step * batches.stepScale(step: iteration, of: iterations)
             for i in 0..<w.count {
-                velocity[i] = 0.9 * velocity[i] - scaled * gradient[i]
+                velocity[i] = 0.9 * velocity[i] - step * gradient[i]
                 w[i] += velocity[i]
             }
         }

@@ -32,8 +32,9 @@ public struct MILHead: Codable, Sendable, Equatable {
         public var refresh = 10
         /// Positions kept per image and label between them.
         public var candidates = 16
-        /// Images per step (`Minibatches`).
+        /// Images per step beyond `exactUpTo` images (`Minibatches`).
         public var batch = Minibatches.defaultBatch
+        public var exactUpTo: Int? = Minibatches.exactUpTo
         public init() {}
     }
 
@@ -102,7 +103,7 @@ public struct MILHead: Codable, Sendable, Equatable {
 
 extension MILHead {
     /// Fits the head on maps with labels (0..<classes) and per-image weights:
-    /// full-batch up to `settings.batch` images, on windows of that many
+    /// full-batch up to `settings.exactUpTo` images, on windows of `settings.batch`
     /// beyond (`Minibatches`), so a fit costs the same at any number of labels.
     ///
     /// The max over positions only ever looks at a few of an image's ~150
@@ -116,7 +117,7 @@ extension MILHead {
         var head = MILHead(classes: classes, channels: channels, mean: standardization.mean, inverseDeviation: standardization.inverseDeviation,
                            weights: [Float](repeating: 0, count: k * channels), bias: [Float](repeating: 0, count: k))
         var adam = Adam(count: k * channels + k, rate: settings.learningRate)
-        let batches = Minibatches(count: maps.count, batch: settings.batch)
+        let batches = Minibatches(count: maps.count, batch: settings.batch, exactUpTo: settings.exactUpTo)
         var active = ActiveSet(batches: batches, slots: settings.candidates * k, channels: channels)
         var visits = [Int](repeating: 0, count: maps.count)
         var scores = [Float](repeating: 0, count: batches.batch * active.slots * k)
@@ -154,7 +155,7 @@ extension MILHead {
                 }
                 gradient[k * channels + j] = sums[j]
             }
-            adam.step(&head.weights, &head.bias, gradient: gradient, scale: Float(batches.stepScale(step: step, of: settings.steps)))
+            adam.step(&head.weights, &head.bias, gradient: gradient)
         }
         return head
     }
@@ -247,13 +248,13 @@ extension MILHead {
             m = [Float](repeating: 0, count: count); v = m; self.rate = rate
         }
 
-        mutating func step(_ weights: inout [Float], _ bias: inout [Float], gradient: [Float], scale: Float = 1) {
+        mutating func step(_ weights: inout [Float], _ bias: inout [Float], gradient: [Float]) {
             t += 1
             let c1 = 1 - pow(beta1, Float(t)), c2 = 1 - pow(beta2, Float(t))
             for i in gradient.indices {
                 m[i] = beta1 * m[i] + (1 - beta1) * gradient[i]
                 v[i] = beta2 * v[i] + (1 - beta2) * gradient[i] * gradient[i]
-                let update = rate * scale * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
+                let update = rate * (m[i] / c1) / ((v[i] / c2).squareRoot() + epsilon)
                 if i < weights.count { weights[i] -= update } else { bias[i - weights.count] -= update }
             }
         }
