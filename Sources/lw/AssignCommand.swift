@@ -14,12 +14,15 @@ struct AssignCommand: ParsableCommand {
             count), so rerunning while assignments are open creates nothing new.
             Images whose votes disagree (consensus below the job's
             extra_vote_below_confidence, 0.9) get one more worker, up to --max-per-image
-            (the job's max_workers_per_image, 5); images picked at random (the validation
-            sample) get two more while below validation_extra_vote_below (0.99), up to the
-            job's validation_max_workers_per_image (7), so models are judged on labels
-            near truth. An explicit --max-per-image caps both.
-            Strategy: random (a stable random sample), uncertain (least confident
-            prediction first), auto (random until a model has predicted, then uncertain),
+            (the job's max_workers_per_image, 5); images in the validation sample get two
+            more while below validation_extra_vote_below (0.99), up to the job's
+            validation_max_workers_per_image (7), so models are judged on labels near
+            truth. An explicit --max-per-image caps both.
+            Strategy: random (the job's one random order over every image without a human
+            label, machine-labeled ones included: the validation sample is its start),
+            uncertain (least confident prediction first, the job's random_share, 20%, of
+            the new images still at random), auto (random until a model has predicted,
+            then uncertain),
             suspects (a second look: each of the top --limit suspects of `lw suspects` to
             --per-image more workers, the most accurate first, experts before all; no
             new images).

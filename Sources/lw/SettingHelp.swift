@@ -6,11 +6,11 @@ enum SettingHelp {
     static let targetAccuracy: ArgumentHelp = "The accuracy machine labels must reach."
     static let maxWorkersPerImage: ArgumentHelp = "Dynamic overlap: the most workers an image whose votes disagree may get."
     static let extraVoteBelow: ArgumentHelp = "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never)."
-    static let validationExtraVoteBelow: ArgumentHelp = "Dynamic overlap for the validation sample (images picked at random): one more worker while its consensus confidence is below this."
-    static let validationMaxWorkersPerImage: ArgumentHelp = "Dynamic overlap for the validation sample: the most workers an image picked at random may get (two more at a time)."
+    static let validationExtraVoteBelow: ArgumentHelp = "Dynamic overlap for the validation sample (the start of the job's random order): one more worker while its consensus confidence is below this."
+    static let validationMaxWorkersPerImage: ArgumentHelp = "Dynamic overlap for the validation sample: the most workers one of its images may get (two more at a time)."
     static let maxHuman: ArgumentHelp = "Budget: at most this many images go to humans."
     static let maxHumanPercent: ArgumentHelp = "Budget: at most this percentage of the images go to humans."
-    static let randomShare: ArgumentHelp = "Share of each uncertainty-ordered round still drawn at random (the validation sample)."
+    static let randomShare: ArgumentHelp = "Share of each uncertainty-ordered round's new images still drawn at random, machine-labeled ones included (the validation sample grows with them)."
     static let convnetSide: ArgumentHelp = "The convolutional network's input: images letterboxed to this many pixels (a multiple of 64)."
     static let selfTraining: ArgumentHelp = ArgumentHelp("With filters+convnet: each network's confident calls on unlabeled images train a fresh network that replaces it (more machine labels, ~9× the training time).", valueName: "on|off")
     static let objectCopies: ArgumentHelp = ArgumentHelp("With self-training: each student also learns from copies of the images its network is sure of, the object it found there painted one flat colour, so objects are found by shape in any colour. Off where the colour defines the label. Copies are made of every label but the last: name the 'none' label last.", valueName: "on|off")
