@@ -44,6 +44,18 @@ final class PredictionsImportTests: XCTestCase {
         XCTAssertEqual(evidence.map { $0["covered_items"] as Int }.reduce(0, +), 150)
         XCTAssertEqual(evidence.map { $0["covered_against_consensus"] as Int }, [0, 0])
         XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.bound') FROM model") as [String], ["wilson one-sided 0.95 (z=1.645)"])
+
+        // Every image has a label: a round gives humans nothing new, with or without --limit.
+        XCTAssertEqual(try lw.run(["workers", "add", "h1", "h2", "h3"]).status, 0)
+        XCTAssertEqual(try lw.run(["assign", "--per-image", "3"]).status, 0)
+        XCTAssertEqual(try lw.run(["assign", "--per-image", "3", "--limit", "100"]).status, 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 0)
+        // Random picks asked for: the next images in the job's random order, machine-labeled ones (an audit).
+        XCTAssertEqual(try lw.run(["assign", "--strategy", "random", "--per-image", "1", "--limit", "5"]).status, 0)
+        XCTAssertEqual(try lw.query("SELECT image_id FROM assignment ORDER BY image_id") as [Int64], try lw.query("""
+            SELECT id FROM (SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus) ORDER BY random_rank LIMIT 5) ORDER BY id
+            """) as [Int64])
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment AS a JOIN machine_label AS m ON m.image_id = a.image_id"), 5)
     }
 
     /// The job's threshold confidence sets how much evidence a threshold needs:

@@ -216,19 +216,23 @@ public struct AssignImages {
 
         /// Random picks walk the job's one random order over every image without a
         /// human label, machine-labeled ones included (an audit of the machine's
-        /// work), so the validation sample stays a prefix of that order; with a
-        /// model they are `randomShare` of the new images, the rest the least
-        /// certain, then images no model has scored yet (as uncertain as can be).
+        /// work), so the validation sample stays a prefix of that order: `--limit`
+        /// of them, or without one as many as images await a label. With a model
+        /// they are `randomShare` of the new images, the rest the least certain,
+        /// then images no model has scored yet (as uncertain as can be).
         mutating func drawNewImages(randomShare: Double) throws {
-            let hasModel = try Int.fetchOne(db, sql: "SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL LIMIT 1") != nil
+            let hasModel = try Int.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM machine_label)
+                    OR EXISTS (SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL)
+                """)! == 1
             let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)
             summary.strategyUsed = useUncertain ? "uncertain" : "random"
+            let awaiting = try Int.fetchOne(db, sql: Queue.awaitingCount)!
             var seen = Set<Int64>()
             guard useUncertain && hasModel else {
-                try draw(Queue.nextRandom, reason: "random", count: budget, seen: &seen)
+                try draw(Queue.nextRandom, reason: "random", count: budget == Int.max ? awaiting : budget, seen: &seen)
                 return
             }
-            let awaiting = try Int.fetchOne(db, sql: Queue.awaitingCount)!
             try draw(Queue.nextRandom, reason: "random", count: AssignImages.randomCount(budget: budget, awaiting: awaiting, share: randomShare), seen: &seen)
             try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
             try draw(Queue.nextUnscored, reason: "uncertain", count: budget, seen: &seen)
