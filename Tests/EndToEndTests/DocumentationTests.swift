@@ -62,9 +62,11 @@ final class DocumentationTests: XCTestCase {
             .map { $0.components(separatedBy: "```")[0] }
         XCTAssertGreaterThanOrEqual(blocks.count, 20)
         // Events this loop does not make: no tie, no revision, no kill, no browser, no near-duplicate, no expert, no image
-        // labeled by humans after a model's prediction, no validation image the model gets wrong.
+        // labeled by humans after a model's prediction, no validation image the model gets wrong, no machine label the
+        // team checked.
         let rare = ["tie = 1", "consensus.revise", "'interrupted'", "machine_label.withdraw", "r.command = 'serve'",
-                    "v.label_id <> v.human_label_id", "p.label_id <> c.label_id", "near_duplicate", "settled_by_expert = 1"]
+                    "v.label_id <> v.human_label_id", "p.label_id <> c.label_id", "near_duplicate", "settled_by_expert = 1",
+                    "m.label_id = c.label_id"]
         let queue = try DatabaseQueue(path: lw.database)
         for sql in blocks {
             let rows = try queue.read { try Row.fetchAll($0, sql: sql) }
