@@ -20,7 +20,7 @@ struct AssignCommand: ParsableCommand {
             truth. An explicit --max-per-image caps both.
             Strategy: random (the job's one random order over every image without a human
             label, machine-labeled ones included: the validation sample is its start),
-            uncertain (least confident prediction first, the job's random_share, 20%, of
+            uncertain (least confident prediction first, the job's random_share, 10%, of
             the new images still at random), auto (random until a model has predicted,
             then uncertain),
             suspects (a second look: each of the top --limit suspects of `lw suspects` to

@@ -87,7 +87,7 @@ final class InitAndStatusTests: XCTestCase {
             XCTAssertTrue(changed.stderr.contains("with other settings: \(setting[0]) "), "the refusal names the setting: \(changed.stderr)")
             XCTAssertEqual(changed.stderr.split(separator: "\n").count, 1, changed.stderr)
         }
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.2 AND max_human_labels IS NULL AND model = 'filters' AND backbone = 1 AND convnet_image_steps = 19200 AND convnet_side = 256 AND validation_max_workers_per_image = 7 AND self_training = 1 AND object_copies = 1 AND threshold_confidence = 0.95"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM job WHERE validation_extra_vote_below = 0.99 AND random_share = 0.1 AND max_human_labels IS NULL AND model = 'filters' AND backbone = 1 AND convnet_image_steps = 19200 AND convnet_side = 256 AND validation_max_workers_per_image = 7 AND self_training = 1 AND object_copies = 1 AND threshold_confidence = 0.95"), 1)
     }
 
     func testInitRejectsBadSettingsWithoutCreatingAJob() throws {

@@ -93,14 +93,14 @@ final class LearningLoopTests: XCTestCase {
         XCTAssertEqual(assign.status, 0)
         let next = try lw.run(["assign", "--per-image", "1", "--limit", "10", "--json"])
         XCTAssertTrue(next.stdout.contains("\"strategy\":\"uncertain\""), next.stdout)
-        // Two of the ten go at random, in the job's random order over every image without a human label,
+        // One of the ten goes at random (the job's 10%), in the job's random order over every image without a human label,
         // machine-labeled ones included: the validation sample stays a prefix of that order.
         XCTAssertEqual(try lw.query("SELECT image_id FROM assignment WHERE reason = 'random' ORDER BY image_id") as [Int64],
                        try lw.query("""
                            SELECT id FROM (SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus)
-                                           ORDER BY random_rank LIMIT 2) ORDER BY id
+                                           ORDER BY random_rank LIMIT 1) ORDER BY id
                            """) as [Int64])
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE reason = 'uncertain'"), 8)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE reason = 'uncertain'"), 9)
         // Idempotent auto-label: nothing changes the second time.
         let audit = try lw.scalar("SELECT count(*) FROM audit_event")
         XCTAssertTrue(try lw.run(["auto-label"]).stdout.contains("+0, revised 0, withdrawn 0"))

@@ -17,7 +17,7 @@ public struct JobSettings: Sendable, Equatable {
     public var maxHumanLabels: Int?
     public var maxHumanPercent: Double?
     public var featureBanks = "128:2048"
-    public var randomShare = 0.2
+    public var randomShare = 0.1
     /// The built-in model: 'filters' (the learned filters, with the pretrained
     /// backbone's head when `backbone` is on) or 'filters+convnet' (also two
     /// small networks trained on the pixels every round: ~10× the training time).
