@@ -329,9 +329,9 @@ final class WorkforceTests: XCTestCase {
         }
     }
 
-    /// `lw train` looks up every labeled image's first assignment: one index
+    /// `lw train` looks up whether every labeled image has an assignment: one index
     /// search each, never a scan of the assignment table per image.
-    func testFirstAssignmentLookupUsesTheImageIndex() throws {
+    func testAssignmentLookupUsesTheImageIndex() throws {
         let queue = try DatabaseQueue(path: lw.database)
         try queue.read { db in
             let details = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + HumanLabels.sql).map { $0["detail"] as String }

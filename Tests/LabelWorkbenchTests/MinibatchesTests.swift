@@ -5,7 +5,7 @@ import XCTest
 /// many labels there are, and the fits still learn on windows.
 final class MinibatchesTests: XCTestCase {
     func testAFewExamplesAreOneFullBatch() {
-        let batches = Minibatches(count: 300, batch: 512, exactUpTo: nil)
+        let batches = Minibatches(count: 300, batch: 512, exactUpTo: 512)
         XCTAssertTrue(batches.isFullBatch)
         XCTAssertEqual(batches.order, Array(0..<300))
         XCTAssertEqual(batches.window(step: 7), Array(0..<300))
@@ -13,7 +13,7 @@ final class MinibatchesTests: XCTestCase {
 
     func testTheWorkPerStepDoesNotGrowWithTheLabels() {
         for count in [513, 1_000, 5_000, 50_000] {
-            let batches = Minibatches(count: count, batch: 512, exactUpTo: nil)
+            let batches = Minibatches(count: count, batch: 512, exactUpTo: 512)
             XCTAssertFalse(batches.isFullBatch)
             for step in [0, 1, 97, 299] { XCTAssertEqual(batches.window(step: step).count, 512, "\(count) labels, step \(step)") }
         }
@@ -29,13 +29,13 @@ final class MinibatchesTests: XCTestCase {
     }
 
     func testEachPassReadsEveryExampleOnceInASeededOrder() {
-        let batches = Minibatches(count: 1_000, batch: 100, exactUpTo: nil)
+        let batches = Minibatches(count: 1_000, batch: 100, exactUpTo: 100)
         let pass = (0..<10).flatMap { batches.window(step: $0) }
         XCTAssertEqual(Set(pass).count, 1_000)
         XCTAssertNotEqual(batches.order, Array(0..<1_000), "shuffled")
-        XCTAssertEqual(batches.order, Minibatches(count: 1_000, batch: 100, exactUpTo: nil).order, "the same order every time")
+        XCTAssertEqual(batches.order, Minibatches(count: 1_000, batch: 100, exactUpTo: 100).order, "the same order every time")
         // A window that runs past the end wraps round to the start.
-        let wrapping = Minibatches(count: 250, batch: 100, exactUpTo: nil)
+        let wrapping = Minibatches(count: 250, batch: 100, exactUpTo: 100)
         XCTAssertEqual(wrapping.window(step: 2), Array(wrapping.order[200..<250] + wrapping.order[0..<50]))
     }
 
@@ -48,9 +48,9 @@ final class MinibatchesTests: XCTestCase {
             y.append(label)
         }
         let s = Standardizer.fit(x)
-        let full = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.01, batch: 2_000, exactUpTo: nil)
-        let windows = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.01, batch: 128, exactUpTo: nil)
-        XCTAssertEqual(windows, SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.01, batch: 128, exactUpTo: nil), "deterministic")
+        let full = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.01, batch: 2_000, exactUpTo: 2_000)
+        let windows = SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.01, batch: 128, exactUpTo: 128)
+        XCTAssertEqual(windows, SoftmaxRegression.fit(x.map(s.apply), labels: y, classes: 2, l2: 0.01, batch: 128, exactUpTo: 128), "deterministic")
         XCTAssertNotEqual(windows, full, "a different path")
         for probe: [Float] in [[0.2, 0.5, 0.5], [0.5, 0.5, 0.5], [0.8, 0.5, 0.5], [1.5, 0.1, 0.9]] {
             XCTAssertEqual(windows.probabilities(s.apply(probe))[1], full.probabilities(s.apply(probe))[1], accuracy: 0.03, "\(probe)")
@@ -61,7 +61,7 @@ final class MinibatchesTests: XCTestCase {
         let train = MILHeadTests.maps(count: 400, seed: 11), test = MILHeadTests.maps(count: 60, seed: 12)
         var settings = MILHead.Settings()
         settings.batch = 64
-        settings.exactUpTo = nil
+        settings.exactUpTo = 64
         let fit = {
             MILHead.fit(train.maps, labels: train.labels, sampleWeights: train.labels.map { _ in 1 }, classes: 2, l2: 0.001,
                         standardization: MILHead.standardization(train.maps), settings: settings)

@@ -19,5 +19,6 @@ final class RandomShareTests: XCTestCase {
     func testNoShareOrAllAtRandom() {
         XCTAssertEqual(AssignImages.randomCount(budget: 400, awaiting: 3_000, share: 0), 0)
         XCTAssertEqual(AssignImages.randomCount(budget: 400, awaiting: 10, share: 1), 400)
+        XCTAssertEqual(AssignImages.randomCount(budget: .max, awaiting: 10, share: 1), 10, "no limit: as many as await a label")
     }
 }

@@ -5,27 +5,24 @@ import Foundation
 /// windows of `batch` examples of one fixed random order, wrapping round
 /// (each example is read once per pass).
 ///
-/// Exact up to 2,048 so that the loops measured so far (at most ~1,600
-/// examples per fold) fit exactly: windows of 512 at those sizes were cheaper
-/// but cost the loop machine labels. Beyond, windows of 768 at the full step
-/// size keep a round's fits from growing with the labels and validate as the
-/// exact fit does; a cosine decay of the step size on windows validated lower
-/// (see bench/README.md, 2026-12-06).
+/// Exact up to 2,048 so that every loop measured fits exactly; beyond, windows
+/// of 768 keep a round's fits from growing with the labels (the choice and
+/// what was tried: bench/README.md, 2026-12-06).
 public struct Minibatches: Sendable {
     /// Up to this many examples a fit reads all of them at every step.
     public static let exactUpTo = 2_048
     /// Beyond that, each step reads a window of this many.
-    public static let defaultBatch = 768
+    public static let defaultWindow = 768
 
     /// The examples in the order the windows walk them.
     let order: [Int]
     let batch: Int
 
-    /// `exactUpTo` nil: exact up to `batch` examples.
-    init(count: Int, batch: Int = Minibatches.defaultBatch, exactUpTo: Int? = Minibatches.exactUpTo,
+    /// `batch`: the window's size once there are more than `exactUpTo` examples.
+    init(count: Int, batch: Int = Minibatches.defaultWindow, exactUpTo: Int = Minibatches.exactUpTo,
          seed: UInt64 = 0x6C77_6261_7463_6821) {
         var order = Array(0..<count)
-        let exact = count <= (exactUpTo ?? batch)
+        let exact = count <= exactUpTo
         if !exact {
             var generator = SeededGenerator(seed: seed)
             order.shuffle(using: &generator)

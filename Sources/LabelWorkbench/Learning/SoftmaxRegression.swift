@@ -35,8 +35,8 @@ public struct SoftmaxRegression: Codable, Sendable, Equatable {
     public var l2: Double
 
     public static func fit(_ x: [[Float]], labels: [Int], sampleWeights: [Double]? = nil, classes: Int, l2: Double,
-                           iterations: Int = 400, batch: Int = Minibatches.defaultBatch,
-                           exactUpTo: Int? = Minibatches.exactUpTo) -> SoftmaxRegression {
+                           iterations: Int = 400, batch: Int = Minibatches.defaultWindow,
+                           exactUpTo: Int = Minibatches.exactUpTo) -> SoftmaxRegression {
         let d = x.first?.count ?? 0, cols = d + 1
         let sw = sampleWeights ?? [Double](repeating: 1, count: x.count)
         let batches = Minibatches(count: x.count, batch: batch, exactUpTo: exactUpTo)

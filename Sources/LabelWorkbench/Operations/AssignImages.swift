@@ -163,7 +163,7 @@ public struct AssignImages {
         /// round one vote at a time would take rounds to get there.
         mutating func topUpUnfinishedImages() throws {
             guard budget > 0 else { return }
-            // The cheap tests first: the picking reason is looked up only for images that may need more.
+            // The cheap tests first: validation membership is looked up only for images that may need more.
             let isValidation = HumanLabels.inValidationSampleSQL(image: "c.image_id", randomRank: "i.random_rank")
             let unfinished = try Row.fetchAll(db, sql: """
                 SELECT c.image_id, c.votes, c.confidence, \(isValidation) AS is_validation
@@ -225,11 +225,11 @@ public struct AssignImages {
                 SELECT EXISTS (SELECT 1 FROM machine_label)
                     OR EXISTS (SELECT 1 FROM image WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL)
                 """)! == 1
-            let useUncertain = options.strategy == .uncertain || (options.strategy == .auto && hasModel)
+            let useUncertain = hasModel && options.strategy != .random
             summary.strategyUsed = useUncertain ? "uncertain" : "random"
             let awaiting = try Int.fetchOne(db, sql: Queue.awaitingCount)!
             var seen = Set<Int64>()
-            guard useUncertain && hasModel else {
+            guard useUncertain else {
                 try draw(Queue.nextRandom, reason: "random", count: budget == Int.max ? awaiting : budget, seen: &seen)
                 return
             }
@@ -259,9 +259,10 @@ public struct AssignImages {
 extension AssignImages {
     /// How many of a round's new images go at random: `share` of them, of the
     /// `budget` when the images awaiting a label fill it, else beside all of those.
+    /// All at random without a budget: as many as images await a label.
     static func randomCount(budget: Int, awaiting: Int, share: Double) -> Int {
         guard share > 0 else { return 0 }
-        guard share < 1 else { return budget }
+        guard share < 1 else { return budget == .max ? awaiting : budget }
         let besideAwaiting = Int((Double(awaiting) * share / (1 - share)).rounded(.up))
         let ofBudget = budget == Int.max ? Int.max : Int((Double(budget) * share).rounded(.up))
         return min(ofBudget, besideAwaiting)

@@ -58,8 +58,8 @@ public enum HumanLabels {
         (SELECT max(ri.random_rank) FROM assignment AS ra JOIN image AS ri ON ri.id = ra.image_id WHERE ra.reason = 'random')
         """
 
-    /// One row per human-labeled image; the first-assignment lookup walks
-    /// `assignment_by_image` (see the query-plan test).
+    /// One row per human-labeled image; whether it has any assignment is one
+    /// search of `assignment_by_image` (see the query-plan test).
     public static let sql = """
         SELECT c.image_id, l.class_index, c.confidence, c.posteriors, i.random_rank,
                \(inValidationSampleSQL(image: "c.image_id", randomRank: "i.random_rank")) AS in_validation_sample

@@ -61,7 +61,7 @@ extension TrainModel {
                            backbone: BackboneFit?, backboneWeight: Double?, backboneAvailable: Bool) -> String {
         var values: [String: Any] = [
             "l2": filters.l2, "l2_candidates": l2Candidates, "folds": 5, "bound": boundDescription(confidence: settings.confidence, z: settings.z),
-            "fits_exact_up_to": Minibatches.exactUpTo, "fits_window": Minibatches.defaultBatch,
+            "fits_exact_up_to": Minibatches.exactUpTo, "fits_window": Minibatches.defaultWindow,
             "accuracy_estimate": ThresholdSearch.usesJointEstimate(items) ? "joint (model + workers)" : "consensus posterior",
             "extractor": extractor, "sample_weights": "consensus confidence", "model": settings.withConvNet ? "filters+convnet" : "filters",
         ]

@@ -33,8 +33,8 @@ public struct MILHead: Codable, Sendable, Equatable {
         /// Positions kept per image and label between them.
         public var candidates = 16
         /// Images per step beyond `exactUpTo` images (`Minibatches`).
-        public var batch = Minibatches.defaultBatch
-        public var exactUpTo: Int? = Minibatches.exactUpTo
+        public var batch = Minibatches.defaultWindow
+        public var exactUpTo = Minibatches.exactUpTo
         public init() {}
     }
 
