@@ -74,4 +74,21 @@ final class MinibatchesTests: XCTestCase {
         }.count
         XCTAssertGreaterThanOrEqual(right, 57, "right on \(right) of 60")
     }
+
+    /// An image's positions are rescored every 10 steps on a full batch, and on
+    /// windows every visit that spans about 15 steps, whatever the label count.
+    func testTheHeadRescoresAnImageAfterAboutTheSameStepsAtAnyLabelCount() {
+        let settings = MILHead.Settings()
+        func every(_ images: Int) -> Int {
+            MILHead.refreshEvery(images: images, batches: Minibatches(count: images), settings: settings)
+        }
+        XCTAssertEqual(every(1_000), 10, "full batch: every 10th visit is every 10th step")
+        XCTAssertEqual(every(2_260), 5, "a window comes round every 2.9 steps")
+        XCTAssertEqual(every(4_000), 3)
+        XCTAssertEqual(every(40_000), 1)
+        for images in [2_100, 2_260, 4_000, 9_000] {
+            let stepsPerVisit = Double(images) / Double(Minibatches.defaultWindow)
+            XCTAssertEqual(Double(every(images)) * stepsPerVisit, 15, accuracy: stepsPerVisit / 2 + 0.01, "\(images)")
+        }
+    }
 }

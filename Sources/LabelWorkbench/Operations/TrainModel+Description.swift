@@ -87,6 +87,7 @@ extension TrainModel {
             values["backbone"] = [
                 "name": BackboneCache.name, "backbone_id": backbone.backboneId, "input_side": BackboneCache.inputSide,
                 "head": MILHead.version, "l2": backbone.l2, "l2_candidates": backboneL2Candidates, "steps": MILHead.Settings().steps,
+                "window_refresh_steps": MILHead.Settings().windowRefreshSteps,
                 "weight": backboneWeight as Any, "weight_candidates": BuiltinModel.backboneWeights, "weight_chosen_by": "out-of-fold AUC",
                 "head_seconds": (backbone.seconds * 10).rounded() / 10,
             ]

@@ -14,7 +14,7 @@ import Foundation
 /// Fitted by Adam on the weighted cross-entropy plus L2 on w.
 public struct MILHead: Codable, Sendable, Equatable {
     /// Part of a model's key: a new version retrains.
-    public static let version = "mil-max-v3"
+    public static let version = "mil-max-v4"
     public var classes: Int
     public var channels: Int
     /// Channel standardisation, folded into the weights when scoring.
@@ -30,6 +30,12 @@ public struct MILHead: Codable, Sendable, Equatable {
         /// Steps between full scorings of every position (`fit`'s active set);
         /// chosen by measurement (bench/README.md, 2026-12-06).
         public var refresh = 10
+        /// On windows an image comes round only every count/batch steps: its
+        /// positions are rescored every visit that spans about this many steps.
+        /// Every 10th visit (~29 steps at 2,800 labels) let the active sets go
+        /// stale and cost the head 0.03 of AUC on a loop's hard images
+        /// (bench/README.md, 2026-12-06 late night).
+        public var windowRefreshSteps = 15
         /// Positions kept per image and label between them.
         public var candidates = 16
         /// Images per step beyond `exactUpTo` images (`Minibatches`).
@@ -120,13 +126,14 @@ extension MILHead {
         let batches = Minibatches(count: maps.count, batch: settings.batch, exactUpTo: settings.exactUpTo)
         var active = ActiveSet(batches: batches, slots: settings.candidates * k, channels: channels)
         var visits = [Int](repeating: 0, count: maps.count)
+        let every = refreshEvery(images: maps.count, batches: batches, settings: settings)
         var scores = [Float](repeating: 0, count: batches.batch * active.slots * k)
         for step in 0..<settings.steps {
             let (w, b) = head.rawWeights()
             let window = batches.window(step: step)
             for i in window {
                 let v = visits[i]
-                if v < settings.refresh ? (v & (v + 1)) == 0 : v % settings.refresh == 0 {
+                if v < every ? (v & (v + 1)) == 0 : v % every == 0 {
                     active.refresh(image: i, map: maps[i], weights: w, bias: b, keeping: settings.candidates)
                 }
                 visits[i] += 1
@@ -158,6 +165,14 @@ extension MILHead {
             adam.step(&head.weights, &head.bias, gradient: gradient)
         }
         return head
+    }
+
+    /// Visits of an image between full scorings of its positions: `refresh`
+    /// when every step visits every image, otherwise the visits that span
+    /// about `windowRefreshSteps` steps (at least every visit).
+    static func refreshEvery(images: Int, batches: Minibatches, settings: Settings) -> Int {
+        guard !batches.isFullBatch, images > 0 else { return settings.refresh }
+        return max(1, Int((Double(settings.windowRefreshSteps) * Double(batches.batch) / Double(images)).rounded()))
     }
 
     /// Each image's candidate positions (raw channels) in fixed slots, laid
