@@ -5,9 +5,9 @@ import Foundation
 /// windows of `batch` examples of one fixed random order, wrapping round
 /// (each example is read once per pass).
 ///
-/// Exact up to 2,048 so that every loop measured fits exactly; beyond, windows
-/// of 768 keep a round's fits from growing with the labels (the choice and
-/// what was tried: bench/README.md, 2026-12-06).
+/// Exact up to 2,048 (the default loops' human labels stay below); beyond,
+/// windows of 768 keep a step's cost from growing with the labels (the choice
+/// and what was tried: bench/README.md, 2026-12-06).
 public struct Minibatches: Sendable {
     /// Up to this many examples a fit reads all of them at every step.
     public static let exactUpTo = 2_048
