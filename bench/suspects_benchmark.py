@@ -37,7 +37,7 @@ def main():
     truth = {os.path.basename(r["path"]): r["label"] for r in csv.DictReader(open(gt))}
 
     base = os.path.join(a.work, "base.db")
-    shutil.copy(a.db, base)
+    copy_database(a.db, base)
     con = sqlite3.connect(base)
     for table in ("suspect", "prediction", "machine_label", "model_validation", "model"):
         try:
@@ -61,6 +61,15 @@ def main():
         w.writerow({**{k: "" for k in rows[0]}, "worker": "carol", "type": "normal", "sens": "0.99", "spec": "0.99", "beta": "0"})
     result["expert"] = second_look(a, base, truth, "expert.db", per_image=1, limit=100, workers=expert_workers, expert="carol")
     print(json.dumps(result, indent=1))
+
+
+def copy_database(source, target):
+    """SQLite's online backup, not a file copy: it also takes what a write-ahead log holds
+    (a plain copy right after lw auto-label once missed its machine labels)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    src.backup(dst)
+    dst.close()
+    src.close()
 
 
 def lw(a, db, *args):
@@ -114,7 +123,7 @@ def cleanlab_ranking(db, truth, wrong):
 
 def second_look(a, base, truth, name, per_image, limit, workers, expert=None):
     db = os.path.join(a.work, name)
-    shutil.copy(base, db)
+    copy_database(base, db)
     wrong_before, _ = wrong_labels(db, truth)
     if expert:
         lw(a, db, "workers", "add", expert, "--expert")
@@ -141,7 +150,7 @@ def finished(a, db, truth, name, workers):
     """The dataset finished as a user would: the images left unlabeled go to the team
     (one ordinary `lw assign` round), then `lw train` and `lw auto-label`; on a copy."""
     done = os.path.join(a.work, name + ".finished.db")
-    shutil.copy(db, done)
+    copy_database(db, done)
     lw(a, done, "assign", "--per-image", "3")
     open_csv = os.path.join(a.work, name + ".finish.open.csv")
     listing = lw(a, done, "assignments", "--open", "--format", "csv")
