@@ -9,6 +9,9 @@ struct StatusCommand: ParsableCommand {
             Examples:
               lw status
               lw status --json   # {"total":…,"human_labeled":…,"machine_labeled":…,"unlabeled":…,"failed":…,"labels":{…}}
+            Machine labels the team checked: machine-labeled images that random picks
+            (lw assign) sent to the team too, and how many of them the team agrees with,
+            an estimate of the machine labels' accuracy by people who never saw the model.
             """
     )
 
@@ -30,6 +33,11 @@ struct StatusCommand: ParsableCommand {
             ]
             Console.out("job \(status.jobName)")
             Console.out(Table.render(rows.map { [$0.0, $0.1.grouped] }, rightAligned: [1]))
+            if status.machineLabelsChecked > 0 {
+                let share = Double(status.machineLabelsConfirmed) / Double(status.machineLabelsChecked) * 100
+                Console.out("the team checked \(status.machineLabelsChecked.grouped) machine labels at random and agrees with "
+                            + "\(status.machineLabelsConfirmed.grouped) (\(String(format: "%.1f", share))%)")
+            }
             Console.out("")
             Console.out(Table.render([["label", "images"]] + status.labels.map { [$0.name, $0.images.grouped] }, rightAligned: [1]))
         }

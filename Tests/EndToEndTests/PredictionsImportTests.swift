@@ -51,11 +51,26 @@ final class PredictionsImportTests: XCTestCase {
         XCTAssertEqual(try lw.run(["assign", "--per-image", "3", "--limit", "100"]).status, 0)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 0)
         // Random picks asked for: the next images in the job's random order, machine-labeled ones (an audit).
-        XCTAssertEqual(try lw.run(["assign", "--strategy", "random", "--per-image", "1", "--limit", "5"]).status, 0)
-        XCTAssertEqual(try lw.query("SELECT image_id FROM assignment ORDER BY image_id") as [Int64], try lw.query("""
+        XCTAssertEqual(try lw.run(["assign", "--strategy", "random", "--per-image", "3", "--limit", "5"]).status, 0)
+        XCTAssertEqual(try lw.query("SELECT DISTINCT image_id FROM assignment ORDER BY image_id") as [Int64], try lw.query("""
             SELECT id FROM (SELECT id FROM image WHERE id NOT IN (SELECT image_id FROM consensus) ORDER BY random_rank LIMIT 5) ORDER BY id
             """) as [Int64])
-        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment AS a JOIN machine_label AS m ON m.image_id = a.image_id"), 5)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment AS a JOIN machine_label AS m ON m.image_id = a.image_id"), 15)
+        // The team agrees with four of the five machine labels: lw status reports the audit.
+        let truth = Dictionary(uniqueKeysWithValues: paths.enumerated().map { (($1 as NSString).lastPathComponent, $0 % 2 == 0 ? "logo" : "no_logo") })
+        let open = try lw.run(["assignments", "--open", "--format", "csv"]).stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        let disputed = open.map { ($0[3] as NSString).lastPathComponent }.min()!
+        var answers = "assignment_id,label\n"
+        for f in open {
+            let name = (f[3] as NSString).lastPathComponent, right = truth[name]!
+            answers += "\(f[0]),\(name == disputed ? (right == "logo" ? "no_logo" : "logo") : right)\n"
+        }
+        try answers.write(to: lw.directory.appendingPathComponent("answers.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["review", "--answers", "answers.csv"]).status, 0)
+        let status = try lw.run(["status", "--json"]).stdout
+        XCTAssertTrue(status.contains("\"machine_labels_checked\":5") && status.contains("\"machine_labels_confirmed\":4"), status)
+        let table = try lw.run(["status"]).stdout
+        XCTAssertTrue(table.contains("the team checked 5 machine labels at random and agrees with 4 (80.0%)"), table)
     }
 
     /// The job's threshold confidence sets how much evidence a threshold needs:

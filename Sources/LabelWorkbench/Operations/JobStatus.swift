@@ -9,6 +9,10 @@ public struct JobStatus: Sendable, Equatable {
     public var unlabeled: Int
     public var failed: Int
     public var labels: [(name: String, images: Int)]
+    /// Machine-labeled images the team labeled too (random picks walk them: an
+    /// audit of the machine's work), and how many of those the team agrees with.
+    public var machineLabelsChecked: Int
+    public var machineLabelsConfirmed: Int
 
     public static func read(_ store: Store) throws -> JobStatus {
         try store.pool.read { db in
@@ -17,9 +21,14 @@ public struct JobStatus: Sendable, Equatable {
             let labels = try Row.fetchAll(db, sql: "SELECT label, images FROM label_count").map {
                 (name: $0["label"] as String, images: $0["images"] as Int)
             }
+            let checked = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS checked, total(m.label_id = c.label_id) AS confirmed
+                FROM machine_label AS m JOIN consensus AS c ON c.image_id = m.image_id
+                """)!
             return JobStatus(jobName: job.name, total: row["total"], humanLabeled: row["human_labeled"],
                              machineLabeled: row["machine_labeled"], unlabeled: row["unlabeled"],
-                             failed: row["failed"], labels: labels)
+                             failed: row["failed"], labels: labels, machineLabelsChecked: checked["checked"],
+                             machineLabelsConfirmed: Int(checked["confirmed"] as Double))
         }
     }
 
@@ -28,6 +37,7 @@ public struct JobStatus: Sendable, Equatable {
         [
             "job": jobName, "total": total, "human_labeled": humanLabeled, "machine_labeled": machineLabeled,
             "unlabeled": unlabeled, "failed": failed,
+            "machine_labels_checked": machineLabelsChecked, "machine_labels_confirmed": machineLabelsConfirmed,
             "labels": Dictionary(uniqueKeysWithValues: labels.map { ($0.name, $0.images) }),
         ]
     }
