@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import XCTest
 import LabelWorkbench
 
@@ -32,6 +33,21 @@ final class ConcurrencyTests: XCTestCase {
                 XCTAssertFalse(result.stderr.contains(raw), "\(what): \(result.stderr)")
             }
         }
+    }
+
+    /// An audit's idle connection (a `sqlite3 lw.db` shell) keeps lw's from
+    /// being the last to close; the database file alone, without its log,
+    /// still holds what each command wrote.
+    func testTheFileHoldsEachCommandsWritesWhileAnotherConnectionIsOpen() throws {
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo"]).status, 0)
+        let audit = try DatabaseQueue(path: lw.database)
+        XCTAssertEqual(try audit.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM worker") }, 0)
+        XCTAssertEqual(try lw.run(["workers", "add", "ann", "bob"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: lw.database + "-wal"), "the open connection keeps the log")
+        let copy = lw.directory.appendingPathComponent("copy.db").path
+        try FileManager.default.copyItem(atPath: lw.database, toPath: copy)
+        XCTAssertEqual(try DatabaseQueue(path: copy).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM worker") }, 2)
+        try audit.close()
     }
 
     func testConcurrentInitsAndImportsLeaveOneJobAndEachImageOnce() throws {

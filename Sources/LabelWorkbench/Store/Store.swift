@@ -7,6 +7,7 @@ import GRDB
 public final class Store: Sendable {
     public let path: String
     public let pool: DatabasePool
+    private let writable: Bool
 
     /// Opens a database that `lw init` created, for a command that writes.
     /// Never creates a file, and never writes a schema into a file that holds
@@ -67,6 +68,7 @@ public final class Store: Sendable {
     /// opens neither create nor migrate.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        writable = !readOnly
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(30)
@@ -81,6 +83,16 @@ public final class Store: Sendable {
             throw LWError.unreadableInput(path: path, reason: "cannot open as an SQLite database (\(Self.describe(error))); check the path and its permissions")
         }
         if !readOnly { try Self.migrate(pool, path: path) }
+    }
+
+    /// SQLite copies the write-ahead log into the file when its last connection
+    /// closes. With another process's idle connection open (an audit in
+    /// `sqlite3 lw.db`) this one is not the last, and the file would lag the
+    /// log until that one closes: a plain copy of it would miss this command's
+    /// writes. A passive checkpoint waits for nobody.
+    deinit {
+        guard writable else { return }
+        _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.passive) }
     }
 
     static func migrate(_ writer: some DatabaseWriter, path: String) throws {
