@@ -64,8 +64,7 @@ def main():
 
 
 def copy_database(source, target):
-    """SQLite's online backup, not a file copy: it also takes what a write-ahead log holds
-    (a plain copy right after lw auto-label once missed its machine labels)."""
+    """SQLite's online backup, not a file copy: it also takes what a write-ahead log holds."""
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     src.backup(dst)
     dst.close()
@@ -82,6 +81,7 @@ def lw(a, db, *args):
 def wrong_labels(db, truth):
     con = sqlite3.connect(db)
     rows = con.execute("SELECT i.source, l.name FROM consensus c JOIN image i ON i.id = c.image_id JOIN label l ON l.id = c.label_id").fetchall()
+    con.close()
     return {os.path.basename(s) for s, label in rows if truth[os.path.basename(s)] != label}, len(rows)
 
 
@@ -109,6 +109,7 @@ def cleanlab_ranking(db, truth, wrong):
     names = [n for (n,) in con.execute("SELECT name FROM label ORDER BY class_index")]
     rows = con.execute("""SELECT i.source, l.class_index, s.model_probability FROM suspect s JOIN image i ON i.id = s.image_id
                           JOIN label l ON l.id = s.label_id WHERE s.model_id = (SELECT max(model_id) FROM suspect)""").fetchall()
+    con.close()
     labels = np.array([r[1] for r in rows])
     probs = np.zeros((len(rows), len(names)))
     for i, r in enumerate(rows):
