@@ -78,11 +78,25 @@ public final class Store: Sendable {
         // a power cut may lose the last commits, never corrupt the file.
         if !readOnly { config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
         do {
-            pool = try DatabasePool(path: readOnly ? Self.readOnlyLocation(path) : path, configuration: config)
+            pool = try Self.openPool(readOnly ? Self.readOnlyLocation(path) : path, config)
         } catch {
             throw LWError.unreadableInput(path: path, reason: "cannot open as an SQLite database (\(Self.describe(error))); check the path and its permissions")
         }
         if !readOnly { try Self.migrate(pool, path: path) }
+    }
+
+    /// Opening sets WAL mode, which SQLite refuses at once, without its busy
+    /// timeout, while another process checkpoints or recovers the log (as each
+    /// lw command does when it ends): retried for up to ~4 s.
+    private static func openPool(_ location: String, _ config: Configuration) throws -> DatabasePool {
+        for attempt in 1... {
+            do {
+                return try DatabasePool(path: location, configuration: config)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 20 {
+                usleep(UInt32(20_000 * attempt))
+            }
+        }
+        fatalError("unreachable")
     }
 
     /// SQLite copies the write-ahead log into the file when its last connection
