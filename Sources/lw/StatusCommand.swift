@@ -8,7 +8,8 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             Examples:
               lw status
-              lw status --json   # {"total":…,"human_labeled":…,"machine_labeled":…,"unlabeled":…,"failed":…,"labels":{…}}
+              lw status --json   # {"total":…,"human_labeled":…,"machine_labeled":…,"unlabeled":…,"failed":…,
+                                 #  "machine_labels_checked":…,"machine_labels_confirmed":…,"labels":{…}}
             Machine labels the team checked: machine-labeled images that random picks
             (lw assign) sent to the team too, and how many of them the team agrees with,
             an estimate of the machine labels' accuracy by people who never saw the model.

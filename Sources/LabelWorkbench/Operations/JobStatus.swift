@@ -21,13 +21,10 @@ public struct JobStatus: Sendable, Equatable {
             let labels = try Row.fetchAll(db, sql: "SELECT label, images FROM label_count").map {
                 (name: $0["label"] as String, images: $0["images"] as Int)
             }
-            let checked = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS checked, total(m.label_id = c.label_id) AS confirmed
-                FROM machine_label AS m JOIN consensus AS c ON c.image_id = m.image_id
-                """)!
+            let checked = try Row.fetchOne(db, sql: "SELECT total(checked) AS checked, total(team_agrees) AS confirmed FROM machine_label_check")!
             return JobStatus(jobName: job.name, total: row["total"], humanLabeled: row["human_labeled"],
                              machineLabeled: row["machine_labeled"], unlabeled: row["unlabeled"],
-                             failed: row["failed"], labels: labels, machineLabelsChecked: checked["checked"],
+                             failed: row["failed"], labels: labels, machineLabelsChecked: Int(checked["checked"] as Double),
                              machineLabelsConfirmed: Int(checked["confirmed"] as Double))
         }
     }

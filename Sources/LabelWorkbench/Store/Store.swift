@@ -89,14 +89,23 @@ public final class Store: Sendable {
     /// timeout, while another process checkpoints or recovers the log (as each
     /// lw command does when it ends): retried for up to ~4 s.
     private static func openPool(_ location: String, _ config: Configuration) throws -> DatabasePool {
-        for attempt in 1... {
+        try retrying(attempts: 20, pause: 20_000, when: { $0.resultCode == .SQLITE_BUSY }) {
+            try DatabasePool(path: location, configuration: config)
+        }
+    }
+
+    /// Runs `body` again, pausing `pause` × the attempt microseconds, while it
+    /// throws a database error `when` accepts, at most `attempts` times.
+    static func retrying<T>(attempts: Int, pause: UInt32, when retry: (DatabaseError) -> Bool, _ body: () throws -> T) throws -> T {
+        var attempt = 1
+        while true {
             do {
-                return try DatabasePool(path: location, configuration: config)
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 20 {
-                usleep(UInt32(20_000 * attempt))
+                return try body()
+            } catch let error as DatabaseError where attempt < attempts && retry(error) {
+                usleep(pause * UInt32(attempt))
+                attempt += 1
             }
         }
-        fatalError("unreachable")
     }
 
     /// SQLite copies the write-ahead log into the file when its last connection
@@ -119,12 +128,8 @@ public final class Store: Sendable {
         // GRDB applies each migration in its own transaction; two lw processes
         // opening a new file at once can both try one. The loser retries and
         // finds it applied.
-        for attempt in 1... {
-            do {
-                return try migrator.migrate(writer)
-            } catch let error as DatabaseError where attempt < 8 && (error.resultCode == .SQLITE_ERROR || error.resultCode == .SQLITE_CONSTRAINT) {
-                usleep(UInt32(50_000 * attempt))
-            }
+        try retrying(attempts: 8, pause: 50_000, when: { [.SQLITE_ERROR, .SQLITE_CONSTRAINT].contains($0.resultCode) }) {
+            try migrator.migrate(writer)
         }
     }
 

@@ -337,6 +337,15 @@ LEFT JOIN image_status AS s ON s.label = l.name
 GROUP BY l.id
 ORDER BY l.class_index;
 
+CREATE VIEW machine_label_check AS
+SELECT l.name AS machine_label, l.class_index, count(c.image_id) AS checked,
+       coalesce(sum(m.label_id = c.label_id), 0) AS team_agrees
+FROM label AS l
+JOIN machine_label AS m ON m.label_id = l.id
+JOIN consensus AS c ON c.image_id = m.image_id
+GROUP BY l.id
+ORDER BY l.class_index;
+
 CREATE VIEW model_summary AS
 SELECT m.id AS model_id, m.kind, m.algorithm, m.training_size, m.validation_size, m.threshold, m.target_accuracy,
        json_extract(m.metrics, '$.accuracy') AS validation_accuracy,

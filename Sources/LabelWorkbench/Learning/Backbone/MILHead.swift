@@ -31,10 +31,9 @@ public struct MILHead: Codable, Sendable, Equatable {
         /// chosen by measurement (bench/README.md, 2026-12-06).
         public var refresh = 10
         /// On windows an image comes round only every count/batch steps: its
-        /// positions are rescored every visit that spans about this many steps.
-        /// Every 10th visit (~29 steps at 2,800 labels) let the active sets go
-        /// stale and cost the head 0.03 of AUC on a loop's hard images
-        /// (bench/README.md, 2026-12-06 late night).
+        /// positions are rescored every visit that spans about this many steps,
+        /// or its active set goes stale and misleads the fit on small, faint
+        /// objects (bench/README.md, 2026-12-06 late night).
         public var windowRefreshSteps = 15
         /// Positions kept per image and label between them.
         public var candidates = 16
@@ -110,7 +109,7 @@ public struct MILHead: Codable, Sendable, Equatable {
 extension MILHead {
     /// Fits the head on maps with labels (0..<classes) and per-image weights:
     /// full-batch up to `settings.exactUpTo` images, on windows of `settings.batch`
-    /// beyond (`Minibatches`), so a fit costs the same at any number of labels.
+    /// beyond (`Minibatches`), so a step's cost stops growing with the labels.
     ///
     /// The max over positions only ever looks at a few of an image's ~150
     /// positions, and they change slowly: on an image's visits 0, 1, 3, 7, 15
