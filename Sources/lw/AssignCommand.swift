@@ -60,7 +60,13 @@ struct AssignCommand: ParsableCommand {
             options.expiresAfter = try expire.map(DurationText.seconds)
             options.maxOpenPerWorker = maxOpen
             options.seed = seed
-            var operation = AssignImages(store: try global.openStore(), context: global.context("assign"), options: options)
+            let store = try global.openStore()
+            if strategy != .random && strategy != .suspects, try RoundZero.isDue(store) {
+                let zero = try RoundZero.run(store: store, train: global.context("train"), autoLabel: global.context("auto-label"),
+                                             progress: global.progressBar())
+                Console.err("round 0: model \(zero.modelId) ranked \(zero.ranked.grouped) images by the job's references")
+            }
+            var operation = AssignImages(store: store, context: global.context("assign"), options: options)
             let s = try operation.run()
             if json { Console.out(JSON.text(s.counts)); return }
             var line = "created \(s.assignments.grouped) assignments: \(s.newImages.grouped) new images (\(s.strategyUsed))"

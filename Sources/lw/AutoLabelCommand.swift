@@ -24,12 +24,13 @@ struct AutoLabelCommand: ParsableCommand {
             if json {
                 Console.out(JSON.text(["model_id": s.modelId, "threshold": s.threshold as Any, "predicted": s.predicted, "added": s.added,
                                        "revised": s.revised, "withdrawn": s.withdrawn, "machine_labeled": s.machineLabeled, "unreadable": s.unreadable,
-                                       "seconds": s.seconds]))
+                                       "seconds": s.seconds, "labels": s.labelsJSON]))
                 return
             }
             let threshold = s.threshold.map { String(format: "%.4f", $0) } ?? "none (ranking only)"
             Console.out("model \(s.modelId), threshold \(threshold): predicted \(s.predicted.grouped) images; machine labels +\(s.added.grouped), revised \(s.revised.grouped), withdrawn \(s.withdrawn.grouped); \(s.machineLabeled.grouped) machine-labeled in all" +
                         (s.unreadable > 0 ? "; \(s.unreadable) files could not be read" : ""))
+            for line in s.recallLines { Console.out(line) }
         }
     }
 }

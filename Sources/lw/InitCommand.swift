@@ -25,6 +25,9 @@ struct InitCommand: ParsableCommand {
     @Option(name: .customLong("target-accuracy"), help: SettingHelp.targetAccuracy)
     var targetAccuracy: Double = JobSettings.defaults.targetAccuracy
 
+    @Option(name: .customLong("target-recall"), help: SettingHelp.targetRecall)
+    var targetRecall: String?
+
     @Option(name: .customLong("max-workers-per-image"), help: SettingHelp.maxWorkersPerImage)
     var maxWorkersPerImage: Int = JobSettings.defaults.maxWorkersPerImage
 
@@ -104,6 +107,7 @@ struct InitCommand: ParsableCommand {
             settings.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone")
             settings.convnetImageSteps = convnetSteps
             settings.maxMegapixels = maxMegapixels
+            if let targetRecall { settings.targetRecall = try TargetRecall.parse(targetRecall, labels: settings.labels) }
             let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
             switch outcome {
             case .created:

@@ -4,6 +4,9 @@ import ArgumentParser
 enum SettingHelp {
     static let workersPerImage: ArgumentHelp = "How many workers label each image."
     static let targetAccuracy: ArgumentHelp = "The accuracy machine labels must reach."
+    static let targetRecall = ArgumentHelp(
+        "The share of each label's images that must end with that label (machine labels of other labels are held back until its bound is met): one value, and/or per label. Default: the target accuracy.",
+        valueName: "R|label=R,...")
     static let maxWorkersPerImage: ArgumentHelp = "Dynamic overlap: the most workers an image whose votes disagree may get."
     static let extraVoteBelow: ArgumentHelp = "Dynamic overlap: ask one more worker while the consensus confidence is below this (0 = never)."
     static let validationExtraVoteBelow: ArgumentHelp = "Dynamic overlap for the validation sample (the start of the job's random order): one more worker while its consensus confidence is below this."

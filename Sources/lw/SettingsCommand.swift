@@ -49,6 +49,7 @@ struct SettingsCommand: ParsableCommand {
 
         @Option(name: .customLong("workers-per-image"), help: SettingHelp.workersPerImage) var workersPerImage: Int?
         @Option(name: .customLong("target-accuracy"), help: SettingHelp.targetAccuracy) var targetAccuracy: Double?
+        @Option(name: .customLong("target-recall"), help: SettingHelp.targetRecall) var targetRecall: String?
         @Option(name: .customLong("max-workers-per-image"), help: SettingHelp.maxWorkersPerImage) var maxWorkersPerImage: Int?
         @Option(name: .customLong("extra-vote-below"), help: SettingHelp.extraVoteBelow) var extraVoteBelow: Double?
         @Option(name: .customLong("validation-extra-vote-below"), help: SettingHelp.validationExtraVoteBelow) var validationExtraVoteBelow: Double?
@@ -71,6 +72,7 @@ struct SettingsCommand: ParsableCommand {
                 let changed = try ChangeSettings.run(store: try global.openStore(), context: global.context("settings set")) { s in
                     if let workersPerImage { s.workersPerImage = workersPerImage }
                     if let targetAccuracy { s.targetAccuracy = targetAccuracy }
+                    if let targetRecall { s.targetRecall = try TargetRecall.parse(targetRecall, labels: s.labels) }
                     if let maxWorkersPerImage { s.maxWorkersPerImage = maxWorkersPerImage }
                     if let extraVoteBelow { s.extraVoteBelowConfidence = extraVoteBelow }
                     if let validationExtraVoteBelow { s.validationExtraVoteBelow = validationExtraVoteBelow }

@@ -9,7 +9,8 @@ struct StatusCommand: ParsableCommand {
             Examples:
               lw status
               lw status --json   # {"total":…,"human_labeled":…,"machine_labeled":…,"unlabeled":…,"failed":…,
-                                 #  "machine_labels_checked":…,"machine_labels_confirmed":…,"labels":{…}}
+                                 #  "machine_labels_checked":…,"machine_labels_confirmed":…,"labels":{…},
+                                 #  "machine_label_quality":{label:{"precision":…,"recall":…,"recall_lower_bound":…,…}}}
             Machine labels the team checked: machine-labeled images that random picks
             (lw assign) sent to the team too, and how many of them the team agrees with,
             an estimate of the machine labels' accuracy by people who never saw the model.
@@ -41,7 +42,25 @@ struct StatusCommand: ParsableCommand {
             }
             Console.out("")
             Console.out(Table.render([["label", "images"]] + status.labels.map { [$0.name, $0.images.grouped] }, rightAligned: [1]))
+            if !status.quality.isEmpty {
+                Console.out("")
+                Console.out(Self.qualityTable(status.quality))
+            }
         }
+    }
+}
+
+extension StatusCommand {
+    /// Each label's machine labels: precision and recall estimated, with their lower bounds.
+    static func qualityTable(_ quality: [JobStatus.LabelQuality]) -> String {
+        func share(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
+        let header = ["machine labels", "images", "precision (≥ bound)", "recall (≥ bound)", "target recall", "held back"]
+        let rows = quality.map { q in
+            [q.label, q.machineLabeled.grouped, "\(share(q.precision)) (≥ \(share(q.precisionLowerBound)))",
+             "\(share(q.recall)) (≥ \(share(q.recallLowerBound)))", share(q.targetRecall), q.heldBack.grouped]
+        }
+        return Table.render([header] + rows, rightAligned: [1, 5])
+            + "\nrecall: the share of a label's images that end with that label, estimated from the random validation sample (docs/model.md#recall)"
     }
 }
 

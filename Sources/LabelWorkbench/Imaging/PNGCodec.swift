@@ -28,6 +28,34 @@ public enum PNGCodec {
         return RGBImage(width: width, height: height, pixels: pixels)
     }
 
+    /// The pixels and their opacity (0…1): a logo file's transparent parts are not logo.
+    public static func decodeWithAlpha(_ bytes: UnsafeRawBufferPointer) throws -> (image: RGBImage, alpha: [Float]) {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
+            throw ImageDecodeError("corrupt PNG (\(message(of: &image)))")
+        }
+        image.format = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+        let width = Int(image.width), height = Int(image.height)
+        guard width > 0, height > 0, width * height <= 1 << 26 else {
+            png_image_free(&image)
+            throw ImageDecodeError("PNG of \(width)x\(height) pixels is too large to decode")
+        }
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        let ok = rgba.withUnsafeMutableBytes { out in png_image_finish_read(&image, nil, out.baseAddress, 0, nil) }
+        guard ok != 0 else {
+            let reason = message(of: &image)
+            png_image_free(&image)
+            throw ImageDecodeError(describeFailure(reason))
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3), alpha = [Float](repeating: 0, count: width * height)
+        for i in 0..<(width * height) {
+            pixels[i * 3] = rgba[i * 4]; pixels[i * 3 + 1] = rgba[i * 4 + 1]; pixels[i * 3 + 2] = rgba[i * 4 + 2]
+            alpha[i] = Float(rgba[i * 4 + 3]) / 255
+        }
+        return (RGBImage(width: width, height: height, pixels: pixels), alpha)
+    }
+
     static func describeFailure(_ reason: String) -> String {
         reason.contains("EOF") || reason.contains("Read Error") || reason.contains("truncated")
             ? "truncated PNG (\(reason))" : "corrupt PNG (\(reason))"

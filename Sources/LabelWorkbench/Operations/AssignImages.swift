@@ -234,6 +234,11 @@ public struct AssignImages {
                 return
             }
             try draw(Queue.nextRandom, reason: "random", count: AssignImages.randomCount(budget: budget, awaiting: awaiting, share: randomShare), seen: &seen)
+            if let likely = try AssignImages.referenceRanking(db) {
+                // Round 0: half of the rest the likeliest by the references, half the least certain (around its boundary).
+                summary.strategyUsed = "reference"
+                try draw(likely, reason: "uncertain", count: budget == Int.max ? awaiting / 2 : (budget + 1) / 2, seen: &seen)
+            }
             try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
             try draw(Queue.nextUnscored, reason: "uncertain", count: budget, seen: &seen)
         }
@@ -266,6 +271,13 @@ extension AssignImages {
         let besideAwaiting = Int((Double(awaiting) * share / (1 - share)).rounded(.up))
         let ofBudget = budget == Int.max ? Int.max : Int((Double(budget) * share).rounded(.up))
         return min(ofBudget, besideAwaiting)
+    }
+
+    /// The likeliest-first queue when the latest model is a round-0 reference model; nil otherwise.
+    static func referenceRanking(_ db: Database) throws -> String? {
+        guard let model = try ModelRecord.latest(db), model.algorithm == TrainModel.referenceAlgorithm,
+              let absence = try LabelRecord.inClassOrder(db).last?.id else { return nil }
+        return Queue.nextLikely(modelId: model.id!, absenceLabelId: absence)
     }
 
     /// Workers a validation image below its bar gets at once (other images: one).

@@ -21,13 +21,16 @@ public struct AutoLabel {
         public var withdrawn = 0
         public var machineLabeled = 0
         public var unreadable = 0
+        /// Each label's machine labels in class order: threshold used, held back for recall, precision and recall estimated.
+        public var labels: [RecallGuard.Report] = []
+        public var labelNames: [String] = []
         /// Wall-clock seconds of each part (`PartTimes`): features, backbone, networks, labels.
         public var seconds: [String: Double] = [:]
 
         /// What the run row records.
         var counts: [String: Any] {
             ["seconds": seconds, "model_id": modelId, "predicted": predicted, "added": added, "revised": revised,
-             "withdrawn": withdrawn, "machine_labeled": machineLabeled]
+             "withdrawn": withdrawn, "machine_labeled": machineLabeled, "held_back_for_recall": labels.map(\.heldBack)]
         }
     }
 
@@ -59,8 +62,14 @@ public struct AutoLabel {
         summary.predicted = probabilities.count
         let labelsStarted = Date()
         try store.pool.write { db in
-            var writer = try MachineLabelWriter(db, context: context, model: model, labels: labels)
-            for id in probabilities.keys.sorted() { try writer.apply(imageId: id, probabilities: probabilities[id]!) }
+            let ids = probabilities.keys.sorted()
+            let guarded = try RecallGuard.apply(recallInput(db, model: model, labels: labels, probabilities: ids.map { probabilities[$0]! }))
+            summary.labels = guarded.reports
+            summary.labelNames = labels.map(\.name)
+            var writer = try MachineLabelWriter(db, context: context, model: model, labels: labels, thresholds: guarded.thresholds)
+            for id in ids { try writer.apply(imageId: id, probabilities: probabilities[id]!) }
+            try RecallEvidence.store(db, modelId: model.id!, labels: labels, reports: guarded.reports,
+                                     targets: try RecallEvidence.targets(db, labels: labels), runId: context.runId!)
             summary.added = writer.added
             summary.revised = writer.revised
             summary.withdrawn = writer.withdrawn
@@ -72,6 +81,14 @@ public struct AutoLabel {
         return summary
     }
 
+    /// What the recall guard needs: the model's thresholds and bands, the human labels' counts, the targets.
+    private func recallInput(_ db: Database, model: ModelRecord, labels: [LabelRecord], probabilities: [[Double]]) throws -> RecallGuard.Input {
+        RecallGuard.Input(probabilities: probabilities, thresholds: model.thresholds(for: labels.map(\.name)),
+                          bands: try RecallEvidence.bands(db, modelId: model.id!, labels: labels),
+                          human: try RecallEvidence.humanCounts(db, labels: labels), targetRecall: try RecallEvidence.targets(db, labels: labels),
+                          confidence: try JobSettings.load(db).thresholdConfidence)
+    }
+
     /// Each candidate's probabilities: scored by the built-in model (features and
     /// maps computed where missing), or an external model's stored predictions.
     private func probabilities(_ model: ModelRecord, labels: [LabelRecord], candidates: [Int64], summary: inout Summary,
@@ -80,6 +97,12 @@ public struct AutoLabel {
             return try store.pool.read { db in
                 try PredictionRecord.probabilities(db, modelId: summary.modelId, labels: labels.map(\.name))
             }
+        }
+        if let weights = model.weights, let builtin = try? JSONDecoder().decode(BuiltinModel.self, from: weights), builtin.referenceOnly == true {
+            // Round 0: the reference head alone ranks every image.
+            var uniform = Dictionary(uniqueKeysWithValues: candidates.map { ($0, [Double](repeating: 1 / Double(labels.count), count: labels.count)) })
+            summary.unreadable = try times.measure("backbone") { try combineBackbone(builtin, into: &uniform) }
+            return uniform
         }
         guard let extractorId = model.extractorId, let weights = model.weights,
               let extractor = try store.pool.read({ db in try FeatureCache.current(db) }), extractor.id == extractorId else {
@@ -104,7 +127,7 @@ public struct AutoLabel {
             return scored
         }
         times.add("features", since: started)
-        if builtin.backbone != nil {
+        if builtin.readsMaps {
             unreadable += try times.measure("backbone") { try combineBackbone(builtin, into: &probabilities) }
         }
         if builtin.scoresWithConvnets {
@@ -134,26 +157,54 @@ public struct AutoLabel {
         return unreadable
     }
 
-    /// Joins the backbone head's probabilities to the filters' for every
-    /// scored image, computing the maps not cached yet. Images without a map
-    /// (their file cannot be read) lose their prediction; returns their count.
+    /// Joins the heads that read backbone maps (the backbone head, the
+    /// reference head) to the filters' probabilities for every scored image,
+    /// computing the maps not cached yet. Images without a map (their file
+    /// cannot be read) lose their prediction; returns their count.
     private func combineBackbone(_ builtin: BuiltinModel, into probabilities: inout [Int64: [Double]]) throws -> Int {
-        guard let head = builtin.backbone, let loaded = try BackboneCache.ensure(store: store, context: context), loaded.id == builtin.backboneId else {
+        guard builtin.readsMaps, let loaded = try BackboneCache.ensure(store: store, context: context), loaded.id == builtin.backboneId else {
             throw LWError.invalidArgument("the model's backbone is no longer in the job: run `lw train` again")
         }
         let ids = probabilities.keys.sorted()
         try BackboneCache.ensureMaps(store: store, backbone: loaded, imageIds: ids, progress: progress)
         var scored: [Int64: [Double]] = [:]
+        let base = probabilities
         try store.pool.read { db in
-            try BackboneCache.forEachMap(db, backboneId: loaded.id, imageIds: ids) { scored[$0] = head.probabilities($1) }
+            try BackboneCache.forEachMap(db, backboneId: loaded.id, imageIds: ids) { id, map in
+                if let p = base[id] { scored[id] = builtin.combined(p, map: map) }
+            }
         }
         var missing = 0
         for id in ids {
-            if let b = scored[id] { probabilities[id] = builtin.combined(filters: probabilities[id]!, backbone: b) } else {
+            if let b = scored[id] { probabilities[id] = b } else {
                 probabilities[id] = nil
                 missing += 1
             }
         }
         return missing
+    }
+}
+
+extension AutoLabel.Summary {
+    /// Each label's machine labels for `--json`: threshold used, held back for recall, estimates and bounds.
+    public var labelsJSON: [String: Any] {
+        Dictionary(uniqueKeysWithValues: zip(labelNames, labels).map { name, r in
+            (name, ["threshold": r.threshold as Any, "machine_labeled": r.machineLabeled, "held_back_for_recall": r.heldBack,
+                    "precision": r.precision as Any, "precision_lower_bound": r.precisionLower as Any,
+                    "recall": r.recall?.recall as Any, "recall_lower_bound": r.recall?.recallLower as Any,
+                    "hidden": r.recall?.hidden as Any, "hidden_upper_bound": r.recall?.hiddenUpper as Any] as [String: Any])
+        })
+    }
+
+    /// One line per label whose recall held machine labels of others back, or whose bound is below its target.
+    public var recallLines: [String] {
+        zip(labelNames, labels).compactMap { name, r in
+            guard let recall = r.recall else { return nil }
+            let estimate = String(format: "%.1f%% (≥ %.1f%%)", recall.recall * 100, recall.recallLower * 100)
+            if r.heldBack > 0 {
+                return "\(name): recall \(estimate) — \(r.heldBack) machine labels of other labels held back for humans, where \(name) may hide"
+            }
+            return nil
+        }
     }
 }

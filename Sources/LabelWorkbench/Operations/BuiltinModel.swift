@@ -28,6 +28,15 @@ public struct BuiltinModel: Codable, Sendable {
     public var backbone: MILHead?
     public var backboneId: Int64?
     public var backboneWeight: Double?
+    /// The head fitted on the job's references pasted into its pictures
+    /// (`ReferenceHead`) and its weight; nil in models without references.
+    public var reference: MILHead?
+    public var referenceWeight: Double?
+    /// A round-0 model: the reference head alone ranks images (no filters, no threshold).
+    public var referenceOnly: Bool?
+
+    /// The reference head's weights `lw train` chooses from.
+    public static let referenceWeights = [0, 0.25, 0.5, 1, 2]
 
     public init(standardizer: Standardizer, regression: SoftmaxRegression, convnets: [ConvNet]? = nil, convnetWeight: Double? = nil,
                 mirrorsImages: Bool? = nil) {
@@ -62,6 +71,24 @@ public struct BuiltinModel: Codable, Sendable {
     /// The filters' and the backbone head's probabilities combined, likewise.
     public func combined(filters: [Double], backbone: [Double]) -> [Double] {
         Self.combine([filters, backbone], weights: [1, backboneWeight ?? 1])
+    }
+
+    /// Whether auto-label reads the images' backbone maps (a backbone head or a reference head).
+    public var readsMaps: Bool { backbone != nil || reference != nil }
+
+    /// `base` (the filters', or uniform for a round-0 model) combined with the
+    /// heads that read `map`, each at its weight.
+    public func combined(_ base: [Double], map: FeatureMap) -> [Double] {
+        var parts = [base], weights = [1.0]
+        if let backbone {
+            parts.append(backbone.probabilities(map))
+            weights.append(backboneWeight ?? 1)
+        }
+        if let reference {
+            parts.append(reference.probabilities(map))
+            weights.append(referenceWeight ?? 1)
+        }
+        return Self.combine(parts, weights: weights)
     }
 
     /// The networks' weight w for out-of-fold probabilities of the same images

@@ -39,6 +39,8 @@ public struct JobSettings: Sendable, Equatable {
     public var thresholdConfidence = ThresholdSearch.defaultConfidence
     /// The largest image `lw import` accepts, checked on its header before decoding.
     public var maxMegapixels = 100
+    /// The share of each label's images that must end with that label (unset: the target accuracy).
+    public var targetRecall = TargetRecall()
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -115,6 +117,9 @@ public struct JobSettings: Sendable, Equatable {
         if !(targetAccuracy > 0.5 && targetAccuracy < 1) {
             throw LWError.invalidArgument("--target-accuracy \(targetAccuracy) is out of range: use a value between 0.5 and 1, e.g. 0.95")
         }
+        for name in targetRecall.byLabel.keys where !labels.contains(name) {
+            throw LWError.invalidArgument("--target-recall names '\(name)', not a label of the job (\(labels.joined(separator: ",")))")
+        }
         if !(thresholdConfidence > 0.5 && thresholdConfidence < 1) {
             throw LWError.invalidArgument("--threshold-confidence \(thresholdConfidence) is out of range: use a value between 0.5 and 1, e.g. 0.95 or 0.975")
         }
@@ -139,13 +144,13 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try settings.save(db)
             try context.audit(db, action: .jobInit, entity: "job", entityId: 1, after: [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
                 "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "convnet_image_steps": settings.convnetImageSteps, "max_megapixels": settings.maxMegapixels, "threshold_confidence": settings.thresholdConfidence,
+                "target_recall": settings.targetRecall.text(labels: settings.labels),
             ])
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)
@@ -153,6 +158,7 @@ public enum InitJob {
                 try context.audit(db, action: .labelCreate, entity: "label", entityId: label.id,
                                   after: ["name": name, "class_index": index])
             }
+            try settings.save(db)
             try context.finish(db, status: .succeeded, counts: ["labels": settings.labels.count])
             return .created
         }

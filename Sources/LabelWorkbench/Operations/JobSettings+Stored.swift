@@ -28,6 +28,7 @@ extension JobSettings {
         settings.convnetImageSteps = row["convnet_image_steps"]
         settings.thresholdConfidence = row["threshold_confidence"]
         settings.maxMegapixels = row["max_megapixels"]
+        settings.targetRecall = try TargetRecall.load(db)
         return settings
     }
 
@@ -42,6 +43,7 @@ extension JobSettings {
             """, arguments: [workersPerImage, targetAccuracy, maxWorkersPerImage, extraVoteBelowConfidence, validationExtraVoteBelow,
                              validationMaxWorkersPerImage, randomShare, featureBanks, maxHumanLabels, maxHumanPercent, model,
                              convnetSide, selfTraining, objectCopies, thresholdConfidence, backbone, convnetImageSteps, maxMegapixels])
+        try targetRecall.save(db)
     }
 
     /// Every setting as its `lw init` option and value text ("none" for no budget,
@@ -76,6 +78,7 @@ extension JobSettings {
             ("--backbone", text(backbone)),
             ("--convnet-steps", text(convnetImageSteps)),
             ("--max-megapixels", text(maxMegapixels)),
+            ("--target-recall", targetRecall.text(labels: labels)),
         ]
     }
 }

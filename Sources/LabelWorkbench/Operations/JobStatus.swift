@@ -13,6 +13,23 @@ public struct JobStatus: Sendable, Equatable {
     /// audit of the machine's work), and how many of those the team agrees with.
     public var machineLabelsChecked: Int
     public var machineLabelsConfirmed: Int
+    /// Each label's machine labels as the latest auto-label left them (view `machine_label_quality`).
+    public var quality: [LabelQuality] = []
+
+    public struct LabelQuality: Sendable {
+        public var label: String
+        public var machineLabeled: Int
+        public var heldBack: Int
+        public var precision: Double?, precisionLowerBound: Double?
+        public var recall: Double?, recallLowerBound: Double?, targetRecall: Double
+        public var hidden: Double?, hiddenUpperBound: Double?
+
+        var jsonObject: [String: Any] {
+            ["machine_labeled": machineLabeled, "held_back_for_recall": heldBack, "precision": precision as Any,
+             "precision_lower_bound": precisionLowerBound as Any, "recall": recall as Any, "recall_lower_bound": recallLowerBound as Any,
+             "target_recall": targetRecall, "hidden": hidden as Any, "hidden_upper_bound": hiddenUpperBound as Any]
+        }
+    }
 
     public static func read(_ store: Store) throws -> JobStatus {
         try store.pool.read { db in
@@ -22,10 +39,16 @@ public struct JobStatus: Sendable, Equatable {
                 (name: $0["label"] as String, images: $0["images"] as Int)
             }
             let checked = try Row.fetchOne(db, sql: "SELECT total(checked) AS checked, total(team_agrees) AS confirmed FROM machine_label_check")!
-            return JobStatus(jobName: job.name, total: row["total"], humanLabeled: row["human_labeled"],
-                             machineLabeled: row["machine_labeled"], unlabeled: row["unlabeled"],
-                             failed: row["failed"], labels: labels, machineLabelsChecked: Int(checked["checked"] as Double),
-                             machineLabelsConfirmed: Int(checked["confirmed"] as Double))
+            var status = JobStatus(jobName: job.name, total: row["total"], humanLabeled: row["human_labeled"],
+                                   machineLabeled: row["machine_labeled"], unlabeled: row["unlabeled"],
+                                   failed: row["failed"], labels: labels, machineLabelsChecked: Int(checked["checked"] as Double),
+                                   machineLabelsConfirmed: Int(checked["confirmed"] as Double))
+            status.quality = try Row.fetchAll(db, sql: "SELECT * FROM machine_label_quality").map {
+                LabelQuality(label: $0["label"], machineLabeled: $0["machine_labeled"], heldBack: $0["held_back"], precision: $0["precision"],
+                             precisionLowerBound: $0["precision_lower_bound"], recall: $0["recall"], recallLowerBound: $0["recall_lower_bound"],
+                             targetRecall: $0["target_recall"], hidden: $0["hidden"], hiddenUpperBound: $0["hidden_upper_bound"])
+            }
+            return status
         }
     }
 
@@ -36,6 +59,7 @@ public struct JobStatus: Sendable, Equatable {
             "unlabeled": unlabeled, "failed": failed,
             "machine_labels_checked": machineLabelsChecked, "machine_labels_confirmed": machineLabelsConfirmed,
             "labels": Dictionary(uniqueKeysWithValues: labels.map { ($0.name, $0.images) }),
+            "machine_label_quality": Dictionary(uniqueKeysWithValues: quality.map { ($0.label, $0.jsonObject) }),
         ]
     }
 

@@ -16,12 +16,13 @@ struct MachineLabelWriter {
     private let ranks: [Int64: Double?]
     private(set) var added = 0, revised = 0, withdrawn = 0
 
-    init(_ db: Database, context: RunContext, model: ModelRecord, labels: [LabelRecord]) throws {
+    /// `thresholds`: each label's, in class order (the model's, raised where other labels' recall needs it).
+    init(_ db: Database, context: RunContext, model: ModelRecord, labels: [LabelRecord], thresholds: [Double?]) throws {
         self.db = db
         self.context = context
         self.model = model
         self.labels = labels
-        thresholds = model.thresholds(for: labels.map(\.name))
+        self.thresholds = thresholds
         busy = try AssignmentRecord.imagesOpen(db)
         human = try ConsensusRecord.imageIds(db)
         current = try MachineLabelRecord.byImage(db)

@@ -7,12 +7,18 @@ struct CrossFittedExperts {
     var backboneWeight: Double?
     var networks: TrainModel.TrainedConvNets?
     var convnetWeight: Double?
+    /// The reference head (never fitted on human labels: its scores are honest as they are) and its weight.
+    var reference: MILHead?
+    var referenceWeight: Double?
+    var referenceOOF: [[Double]?]?
+    var referenceBackboneId: Int64?
     var oof: [[Double]]
 
     /// The model's `algorithm`: what was trained (a half with fewer than two
     /// readable images leaves the networks out).
     var algorithm: String {
         TrainModel.algorithm + (backbone == nil ? "" : "+backbone") + (networks == nil ? "" : "+convnet")
+            + (reference == nil ? "" : "+reference")
     }
 }
 
@@ -24,6 +30,8 @@ struct ModelEvaluation {
     var thresholds: [Double?]
     var metrics: [String: Double]
     var refusal: String?
+    /// Each label's validation items in bands by the model's probability of it: the evidence for recall.
+    var recallBands: [[RecallBound.Band]]
 
     init(_ experts: CrossFittedExperts, usable: [HumanLabel], settings: TrainModel.Settings, classes: Int) {
         let oof = experts.oof
@@ -37,6 +45,10 @@ struct ModelEvaluation {
         if let fit = experts.backbone {
             metrics.merge(TrainModel.backboneMetrics(fit, weight: experts.backboneWeight, filters: experts.filters, validation: validation,
                                                      usable: usable, classes: classes)) { $1 }
+        }
+        let sample = validation
+        recallBands = (0..<classes).map { k in
+            RecallBound.bands(scores: sample.humanIndex.map { oof[$0][k] }, label: sample.humanIndex.map { usable[$0].posteriors[k] })
         }
         refusal = thresholds.contains { $0 != nil } ? nil
             : TrainModel.refusal(items: validation.items, search: perLabel.single, settings: settings)

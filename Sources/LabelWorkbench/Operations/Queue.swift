@@ -19,6 +19,16 @@ public enum Queue {
           AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         ORDER BY random_rank LIMIT ?
         """
+    /// Images awaiting a label, the likeliest to show a label other than the
+    /// absence label (`absenceLabelId`) first, as model `modelId` predicted them:
+    /// a round-0 reference model's ranking.
+    static func nextLikely(modelId: Int64, absenceLabelId: Int64) -> String {
+        """
+        SELECT i.id FROM prediction AS p JOIN image AS i ON i.id = p.image_id
+        WHERE p.model_id = \(modelId) AND i.awaiting_label = 1 AND NOT \(AssignmentRecord.isOpenSQL(image: "i.id"))
+        ORDER BY CASE WHEN p.label_id = \(absenceLabelId) THEN 1 - p.confidence ELSE p.confidence END DESC, i.random_rank LIMIT ?
+        """
+    }
     static let awaitingCount = """
         SELECT count(*) FROM image WHERE awaiting_label = 1 AND NOT \(AssignmentRecord.isOpenSQL(image: "image.id"))
         """

@@ -70,13 +70,17 @@ public struct TrainModel {
         let settings = try store.pool.read { try Settings.load($0) }
         try store.pool.write { db in _ = try RefreshConsensus.run(db, context: context) }
         let labeled = try store.pool.read { try HumanLabels.load($0, labels: labels) }
+        if (try? HumanLabels.checkEnough(labeled, labels: labels)) == nil, try store.pool.read({ try ReferenceHead.exist($0) }) {
+            return try referenceModel(settings: settings, labels: labels, times: &times)
+        }
         try HumanLabels.checkEnough(labeled, labels: labels)
 
         let (extractorId, extractor) = try times.measure("features") {
             try FeatureCache.ensureExtractor(store: store, context: context, progress: progress)
         }
         let backbone = try times.measure("backbone_load") { settings.backbone ? try BackboneCache.ensure(store: store, context: context) : nil }
-        let backboneKey = backbone.map { "\(BackboneCache.name)#\($0.id)" }
+        let referenceKey = try backbone.flatMap { b in try store.pool.read { try ReferenceHead.storedKey($0, backboneId: b.id) } }
+        let backboneKey = backbone.map { "\(BackboneCache.name)#\($0.id)" + (referenceKey.map { "|references:\($0)" } ?? "") }
         let setHash = Self.hash(labeled, extractor: settings.modelVersion(extractor: extractor.version, backbone: backboneKey), target: settings.target,
                                 confidence: settings.confidence)
         if let existing = try existingModel(labeledSet: setHash) { return existing }
@@ -100,7 +104,7 @@ public struct TrainModel {
                            validationSize: evaluation.validation.items.count, metrics: evaluation.metrics,
                            thresholds: Dictionary(uniqueKeysWithValues: zip(labels, evaluation.thresholds)),
                            target: settings.target, labeledSet: setHash, weights: weights, refusal: evaluation.refusal)
-        guard let modelId = try insert(row, evidence: evaluation.validation.evidence, humans: usable, oof: experts.oof) else { return try existingModel(labeledSet: setHash)! }
+        guard let modelId = try insert(row, evidence: evaluation.validation.evidence, recallBands: evaluation.recallBands, humans: usable, oof: experts.oof) else { return try existingModel(labeledSet: setHash)! }
         return Summary(modelId: modelId, reused: false, trainingSize: row.trainingSize, validationSize: row.validationSize,
                        threshold: row.lowestThreshold, metrics: row.metrics, refusal: row.refusal, classThresholds: row.thresholds,
                        backboneMissing: settings.backbone && backbone == nil)
@@ -117,6 +121,17 @@ public struct TrainModel {
             experts.backbone = fit
             (experts.backboneWeight, experts.oof) = BuiltinModel.join(fit.oof, to: experts.oof, labels: labels, classes: classes,
                                                                       candidates: BuiltinModel.backboneWeights)
+        }
+        // With references: the head fitted on them joins at the weight that ranks the human labels best.
+        if let backbone, let head = try times.measure("reference_head", {
+            try ReferenceHead.ensure(store: store, backbone: backbone, context: context, progress: progress)
+        }) {
+            let scores = try referenceScores(head, backbone: backbone, usable: usable)
+            experts.reference = head
+            experts.referenceOOF = scores
+            experts.referenceBackboneId = backbone.id
+            (experts.referenceWeight, experts.oof) = BuiltinModel.join(scores, to: experts.oof, labels: labels, classes: classes,
+                                                                       candidates: BuiltinModel.referenceWeights)
         }
         // With the networks: each validation image scored by the network that did not see it.
         if settings.withConvNet, let trained = try times.measure("networks", {
@@ -143,6 +158,11 @@ public struct TrainModel {
         model.backbone = experts.backbone?.head
         model.backboneId = experts.backbone?.backboneId
         model.backboneWeight = experts.backboneWeight
+        if let head = experts.reference, (experts.referenceWeight ?? 0) > 0 {
+            model.reference = head
+            model.referenceWeight = experts.referenceWeight
+            model.backboneId = model.backboneId ?? experts.referenceBackboneId
+        }
         return model
     }
 
@@ -166,7 +186,8 @@ public struct TrainModel {
 
     /// Stores the model with its validation evidence, its suspects and audit row; nil when
     /// another `lw train` stored this very model while this one computed.
-    private func insert(_ model: NewModel, evidence: [ModelValidation.Item], humans: [HumanLabel], oof: [[Double]]) throws -> Int64? {
+    private func insert(_ model: NewModel, evidence: [ModelValidation.Item], recallBands: [[RecallBound.Band]], humans: [HumanLabel],
+                        oof: [[Double]]) throws -> Int64? {
         let context = self.context
         return try store.pool.write { db in
             if try ModelRecord.trained(db, labeledSet: model.labeledSet) != nil { return nil }
@@ -178,6 +199,7 @@ public struct TrainModel {
             try record.insert(db)
             let id = record.id!
             try ModelValidation.record(db, modelId: id, items: evidence)
+            try RecallEvidence.record(db, modelId: id, bands: recallBands)
             try Suspects.record(db, modelId: id, humans: humans, oof: oof)
             try context.audit(db, action: .modelTrain, entity: "model", entityId: id, after: [
                 "training_size": model.trainingSize, "validation_size": model.validationSize, "threshold": model.lowestThreshold as Any,
@@ -189,7 +211,7 @@ public struct TrainModel {
 
     /// The model already trained on this labeled set with these settings (`lw train` is
     /// idempotent), with its per-label thresholds and the refusal its training recorded.
-    private func existingModel(labeledSet: String) throws -> Summary? {
+    func existingModel(labeledSet: String) throws -> Summary? {
         try store.pool.read { db in
             guard let existing = try ModelRecord.trained(db, labeledSet: labeledSet) else { return nil }
             let trained = try AuditEventRecord.modelTrained(db, modelId: existing.id!)
@@ -252,9 +274,10 @@ public struct TrainModel {
         confidence == 0.975 ? "" : "|confidence:\(confidence)"
     }
 
-    /// In every key since `lw train` stores the suspects of its human labels:
-    /// a model made before has none, so it is trained again rather than reused.
-    static let suspectsKey = "|suspects"
+    /// In every key since `lw train` stores the suspects of its human labels
+    /// and the recall bands of its validation: a model made before has none,
+    /// so it is trained again rather than reused.
+    static let suspectsKey = "|suspects|recall-bands"
 
     static func hash(_ labeled: [HumanLabel], extractor: String, target: Double, confidence: Double) -> String {
         var hasher = SHA256()
