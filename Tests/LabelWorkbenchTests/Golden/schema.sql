@@ -127,7 +127,7 @@ CREATE TABLE job (
     CHECK (model IN ('filters', 'filters+convnet')), convnet_side INTEGER NOT NULL DEFAULT 256
     CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0), validation_max_workers_per_image INTEGER NOT NULL DEFAULT 7
     CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50), self_training INTEGER NOT NULL DEFAULT 1 CHECK (self_training IN (0, 1)), threshold_confidence REAL NOT NULL DEFAULT 0.95
-    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)), convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100), max_megapixels INTEGER NOT NULL DEFAULT 100 CHECK (max_megapixels >= 1));
+    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)), convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100), max_megapixels INTEGER NOT NULL DEFAULT 100 CHECK (max_megapixels >= 1), instructions TEXT);
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
@@ -188,6 +188,20 @@ CREATE TABLE prediction (
     scores      TEXT    NOT NULL,               -- JSON {"label": probability}
     PRIMARY KEY (model_id, image_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE reference (
+    id          INTEGER PRIMARY KEY,
+    label_id    INTEGER NOT NULL REFERENCES label(id),  -- never the last label (absence)
+    sha256      TEXT    NOT NULL UNIQUE,                -- the same file twice is one reference
+    bytes       BLOB    NOT NULL,                       -- the file, as given
+    format      TEXT    NOT NULL CHECK (format IN ('jpeg', 'png')),
+    width       INTEGER NOT NULL CHECK (width >= 16),
+    height      INTEGER NOT NULL CHECK (height >= 16),
+    source      TEXT    NOT NULL,                       -- the path as given
+    added_by    TEXT    NOT NULL,                       -- the actor
+    added_at    TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
 
 CREATE TABLE run (
     id          INTEGER PRIMARY KEY,
@@ -286,6 +300,8 @@ CREATE INDEX image_queue_random ON image(random_rank) WHERE awaiting_label = 1;
 CREATE INDEX image_queue_uncertain ON image(uncertainty_rank) WHERE awaiting_label = 1 AND uncertainty_rank IS NOT NULL;
 
 CREATE INDEX near_duplicate_by_group ON near_duplicate(group_id);
+
+CREATE INDEX reference_by_label ON reference(label_id);
 
 CREATE INDEX suspect_by_score ON suspect (model_id, score DESC);
 
