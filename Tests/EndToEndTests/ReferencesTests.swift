@@ -78,6 +78,11 @@ final class ReferencesTests: XCTestCase {
         // The same init again changes nothing; a bad reference at init creates no job.
         XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--reference", "a.png"]).status, 0)
         XCTAssertEqual(try references(), 2)
+        try picture("c.jpg", seed: 4)
+        let another = try lw.run(["init", "--labels", "logo,no_logo", "--reference", "c.jpg"])
+        XCTAssertEqual(another.status, 1, "a rerun of init adds no reference")
+        XCTAssertTrue(another.stderr.contains("lw references add"), another.stderr)
+        XCTAssertEqual(try references(), 2)
         try write("broken.png", Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]))
         let refused = try lw.run(["init", "--labels", "logo,no_logo", "--db", "other.db", "--reference", "broken.png"])
         XCTAssertEqual(refused.status, 1)
