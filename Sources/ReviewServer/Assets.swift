@@ -38,6 +38,13 @@ enum Assets {
         .counters div { display: flex; flex-direction: column; align-items: center; }
         .counters .value { font-size: 1.8rem; font-weight: 600; }
         .note { font-size: .8rem; opacity: .7; max-width: 50rem; }
+        .desk { flex: 1; display: flex; gap: 1rem; width: 100%; align-items: stretch; }
+        #guide { flex: 0 0 16rem; max-height: calc(100vh - 11rem); overflow-y: auto; font-size: .9rem; }
+        #guide h2 { font-size: 1rem; margin: .25rem 0; }
+        .instructions { white-space: pre-wrap; margin: 0 0 .75rem; }
+        .reference { margin: 0 0 .5rem; display: block; }
+        .reference img { max-width: 100%; max-height: 10rem; background: #8882; }
+        @media (max-width: 40rem) { .desk { flex-direction: column; } #guide { flex-basis: auto; } }
         """
 
     /// The worker page: one image at a time; 1-9 or a label's letter answers,

@@ -54,6 +54,7 @@ struct WorkerRoutes: Sendable {
                 try WorkerDesk.undoLast(db, workerId: worker.id, context: context) != nil ? .undone : nil
             }
         }
+        group.get("references/:reference") { request, context in try await reference(request, context) }
         group.get("images/:image") { request, context in
             guard let worker = try await worker(context) else { return refusedAction() }
             guard let imageId = context.parameters.get("image", as: Int64.self) else {
@@ -62,6 +63,20 @@ struct WorkerRoutes: Sendable {
             return try await ImageResponder(store: server.store, maxSide: server.settings.maxImageSide)
                 .respond(imageId: imageId, workerId: worker.id, ifNoneMatch: request.headers[.ifNoneMatch])
         }
+    }
+
+    /// A reference picture of the "find this" panel, to any worker whose link works.
+    func reference(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard try await worker(context) != nil else { return refusedAction() }
+        guard let id = context.parameters.get("reference", as: Int64.self),
+              let file = try await server.store.pool.read({ db in try ReviewGuide.referenceFile(id, db) }) else {
+            return API.error(.notFound, "no such reference")
+        }
+        let etag = "\"ref-\(file.sha256.prefix(32))\""
+        var headers: HTTPFields = [.eTag: etag, .cacheControl: "private, max-age=86400, immutable"]
+        if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
+        headers[.contentType] = file.format == "png" ? "image/png" : "image/jpeg"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 
     /// The worker behind the link's secret, if the link works.
@@ -112,7 +127,7 @@ struct WorkerRoutes: Sendable {
     }
 
     func page(_ worker: Worker, token: String) async throws -> Response {
-        let labels = try await server.store.pool.read { db in try WorkerDesk.labels(db) }
+        let (labels, guide) = try await server.store.pool.read { db in (try WorkerDesk.labels(db), try ReviewGuide.load(db)) }
         let keys = InteractiveReview.keys(for: labels)
         let buttons = labels.map { label -> String in
             let bound = keys.filter { $0.value == label }.keys.sorted().map { "<kbd>\(HTML.escape(String(UnicodeScalar($0))))</kbd>" }
@@ -122,13 +137,29 @@ struct WorkerRoutes: Sendable {
         let body = """
             <header><strong>\(HTML.escape(worker.name))</strong><span id="progress" aria-live="polite"></span></header>
             <main>
-            <figure><img id="image" alt=""><figcaption id="source"></figcaption></figure>
+            <div class="desk"><figure><img id="image" alt=""><figcaption id="source"></figcaption></figure>\(Self.guidePanel(guide, token: token))</div>
             <p id="message" role="status"></p>
             <nav id="actions">\(buttons)<button id="skip"><kbd>s</kbd><span>skip</span></button><button id="undo"><kbd>u</kbd><span>undo</span></button></nav>
             </main>
             """
         return HTML.page(title: "lw — \(worker.name)", body: body,
                          attributes: " data-base=\"/w/\(HTML.escape(token))\" data-keys=\"\(HTML.escape(keyMap))\"", script: "review.js")
+    }
+
+    /// The job's instructions and the references of each label, beside the image.
+    static func guidePanel(_ guide: ReviewGuide, token: String) -> String {
+        if guide.instructions == nil && guide.references.isEmpty { return "" }
+        var html = "<aside id=\"guide\">"
+        if let instructions = guide.instructions {
+            html += "<section id=\"instructions\"><h2>Instructions</h2><p class=\"instructions\">\(HTML.escape(instructions))</p></section>"
+        }
+        if !guide.references.isEmpty {
+            html += "<section id=\"find-this\"><h2>Find this</h2>" + guide.references.map { reference in
+                let label = HTML.escape(reference.label)
+                return "<figure class=\"reference\"><img src=\"/w/\(HTML.escape(token))/references/\(reference.id)\" alt=\"\(label) reference\"><figcaption>\(label)</figcaption></figure>"
+            }.joined() + "</section>"
+        }
+        return html + "</aside>"
     }
 
     func refusedLink() -> Response {

@@ -5,7 +5,10 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create the database with a job and its label set.",
-        discussion: "Example: lw init --labels logo,no_logo --job-name logo-job"
+        discussion: """
+            Example: lw init --labels logo,no_logo --job-name logo-job
+            Example: lw init --labels logo,no_logo --instructions guide.txt --reference logo.png
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -80,6 +83,12 @@ struct InitCommand: ParsableCommand {
             help: SettingHelp.thresholdConfidence)
     var thresholdConfidence = JobSettings.defaults.thresholdConfidence
 
+    @Option(help: ArgumentHelp("Instructions for the people who label: a plain UTF-8 text file (at most 64 KB).", valueName: "file"))
+    var instructions: String?
+
+    @Option(help: ArgumentHelp("A picture of what the first label looks like (JPEG or PNG; repeatable). More with `lw references add`.", valueName: "file"))
+    var reference: [String] = []
+
     func validate() throws {
         if (labels == nil) == (labelConfig == nil) { throw ValidationError("give the labels with --labels a,b or --label-config FILE") }
     }
@@ -108,10 +117,13 @@ struct InitCommand: ParsableCommand {
             settings.convnetImageSteps = convnetSteps
             settings.maxMegapixels = maxMegapixels
             if let targetRecall { settings.targetRecall = try TargetRecall.parse(targetRecall, labels: settings.labels) }
-            let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, context: global.context("init"))
+            settings.instructions = try instructions.flatMap(JobInstructions.read)
+            let outcome = try InitJob.run(databasePath: global.databasePath, settings: settings, references: reference,
+                                          context: global.context("init"))
             switch outcome {
             case .created:
-                Console.out("created job '\(jobName)' with labels \(settings.labels.joined(separator: ", ")) in \(global.databasePath)")
+                Console.out("created job '\(jobName)' with labels \(settings.labels.joined(separator: ", ")) in \(global.databasePath)"
+                            + (reference.isEmpty ? "" : "; stored \(reference.count) references of \(settings.labels[0])"))
             case .alreadyInitialized:
                 Console.out("\(global.databasePath) already holds job '\(jobName)' with these settings; nothing changed")
             }

@@ -12,6 +12,6 @@ struct LW: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [InitCommand.self, ImportCommand.self, StatusCommand.self, WorkersCommand.self, AssignCommand.self,
                       AssignmentsCommand.self, ReviewCommand.self, ConsensusCommand.self, VotesCommand.self,
-                      SettingsCommand.self, TrainCommand.self, AutoLabelCommand.self, ModelsCommand.self, SuspectsCommand.self, DuplicatesCommand.self, PredictionsCommand.self, ExportCommand.self, ServeCommand.self]
+                      SettingsCommand.self, ReferencesCommand.self, TrainCommand.self, AutoLabelCommand.self, ModelsCommand.self, SuspectsCommand.self, DuplicatesCommand.self, PredictionsCommand.self, ExportCommand.self, ServeCommand.self]
     )
 }

@@ -11,7 +11,8 @@ struct ReviewCommand: ParsableCommand {
         discussion: """
             Interactive (a terminal): lw review --worker alice
               shows each image inline (kitty, iTerm2, or truecolor half blocks);
-              1-9 or a label's first letter answers, s skips, u undoes, q quits.
+              1-9 or a label's first letter answers, s skips, u undoes, q quits;
+              the job's instructions (lw settings set --instructions) come first.
             Batch: lw review --answers answers.csv
               header assignment_id,label (or worker,source,label; optional seconds).
               Every row is checked first: one bad row and nothing is written, unless

@@ -25,7 +25,7 @@ struct SettingsCommand: ParsableCommand {
                     return
                 }
                 for (option, value) in settings.options {
-                    Console.out("\(option) \(value)" + (ChangeSettings.fixedOptions.contains(option) ? "   (fixed)" : ""))
+                    Console.out("\(option) \(JobSettings.shown((option, value)))" + (ChangeSettings.fixedOptions.contains(option) ? "   (fixed)" : ""))
                 }
             }
         }
@@ -43,6 +43,7 @@ struct SettingsCommand: ParsableCommand {
                 the same values again change nothing.
                 Examples: lw settings set --max-human 2000
                           lw settings set --max-human-percent none --random-share 0.3
+                          lw settings set --instructions guide.txt
                 """
         )
         @OptionGroup var global: GlobalOptions
@@ -66,9 +67,12 @@ struct SettingsCommand: ParsableCommand {
         @Option(help: SettingHelp.backbone) var backbone: String?
         @Option(name: .customLong("convnet-steps"), help: SettingHelp.convnetSteps) var convnetSteps: Int?
         @Option(name: .customLong("max-megapixels"), help: SettingHelp.maxMegapixels) var maxMegapixels: Int?
+        @Option(help: ArgumentHelp("Instructions for the people who label, from a plain UTF-8 text file (an empty file removes them).", valueName: "file"))
+        var instructions: String?
 
         func run() throws {
             try Console.reportingErrors {
+                let newInstructions = try instructions.map(JobInstructions.read)  // read before the transaction
                 let changed = try ChangeSettings.run(store: try global.openStore(), context: global.context("settings set")) { s in
                     if let workersPerImage { s.workersPerImage = workersPerImage }
                     if let targetAccuracy { s.targetAccuracy = targetAccuracy }
@@ -88,6 +92,7 @@ struct SettingsCommand: ParsableCommand {
                     if let backbone { s.backbone = try JobSettings.parseSwitch(backbone, option: "--backbone") }
                     if let convnetSteps { s.convnetImageSteps = convnetSteps }
                     if let maxMegapixels { s.maxMegapixels = maxMegapixels }
+                    if let newInstructions { s.instructions = newInstructions }
                 }
                 if changed.isEmpty { Console.out("the job already has these settings; nothing changed"); return }
                 for line in changed { Console.out(line) }

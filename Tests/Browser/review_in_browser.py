@@ -4,8 +4,8 @@
 Usage: review_in_browser.py WORKER_LINK KEY... [--screenshot FILE]
 Each KEY is pressed once the page shows an image (or, for 'u', anything);
 after each key the script waits for the page to move on. Prints one JSON
-object: the image names seen, the progress texts, the final message and any
-console errors (a CSP violation or a script error would show there).
+object: the image names seen, the progress texts, the final message, the
+guide panel (instructions text, reference image widths) and any console errors (a CSP violation or a script error would show there).
 Needs Debian's chromium, chromium-driver and python3-selenium.
 """
 import json
@@ -48,6 +48,13 @@ def main():
 
         wait.until(lambda d: progress_text() != "")
         progress.append(progress_text())
+        # The guide panel: the instructions' text and each reference's decoded width.
+        wait.until(lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.reference img')).every(i => i.complete);"))
+        guide = driver.execute_script(
+            "const t = document.querySelector('#instructions .instructions');"
+            "return {instructions: t ? t.innerText : '',"
+            " references: Array.from(document.querySelectorAll('.reference img')).map(i => i.naturalWidth)};")
         for key in keys:
             before = progress_text()
             if key != "u":
@@ -61,7 +68,7 @@ def main():
         if screenshot:
             driver.save_screenshot(screenshot)
         errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
-        print(json.dumps({"seen": seen, "progress": progress, "message": message, "console_errors": errors}))
+        print(json.dumps({"seen": seen, "progress": progress, "message": message, "console_errors": errors, "guide": guide}))
     finally:
         driver.quit()
 

@@ -53,10 +53,10 @@ final class RecallTests: XCTestCase {
         let swallowedLoose = try swallowedMarks(lw, truth: truth)
         XCTAssertGreaterThan(swallowedLoose, swallowedGuarded, "the guard kept marks away from no_logo machine labels")
         let audit = try lw.scalar("SELECT count(*) FROM audit_event")
-        let estimates: [String] = try lw.query("SELECT json_array(label, threshold, recall, run_id) FROM machine_label_quality")
+        let estimates: [String] = try lw.query("SELECT json_array(label_id, threshold, recall, run_id) FROM machine_label_estimate")
         XCTAssertTrue(try lw.run(["auto-label"]).stdout.contains("+0, revised 0, withdrawn 0"))
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM audit_event"), audit)
-        XCTAssertEqual(try lw.query("SELECT json_array(label, threshold, recall, run_id) FROM machine_label_quality") as [String], estimates)
+        XCTAssertEqual(try lw.query("SELECT json_array(label_id, threshold, recall, run_id) FROM machine_label_estimate") as [String], estimates)
 
         // Bad values: one line each, nothing changed.
         for bad in ["1.5", "cat=0.9", "logo=x"] {

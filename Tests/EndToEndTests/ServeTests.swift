@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import GRDB
+import LabelWorkbench
 import XCTest
 
 /// `lw serve` as a user runs it: the built binary, a real port, a real
@@ -57,6 +58,11 @@ final class ServeTests: XCTestCase {
         let lw = try LWRunner.make()
         defer { lw.cleanUp() }
         let links = try prepare(lw, images: 8)
+        try "Find the logo.\nIgnore watermarks.".write(to: lw.directory.appendingPathComponent("guide.txt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["settings", "set", "--instructions", "guide.txt"]).status, 0)
+        let reference = SyntheticImages.render(.init(width: 40, height: 30, withMark: true, seed: 99))
+        try Data(PNGCodec.encode(reference)).write(to: lw.directory.appendingPathComponent("logo.png"))
+        XCTAssertEqual(try lw.run(["references", "add", "logo.png"]).status, 0)
         let server = try startServer(lw)
         let link = "http://127.0.0.1:\(server.port)/w/\(links["alice"]!)"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -75,6 +81,9 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(browser.terminationStatus, 0, stderr)
         let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: stdout) as? [String: Any], stderr)
         XCTAssertEqual(report["console_errors"] as? [String], [], "no script error or CSP violation in the page")
+        let guide = try XCTUnwrap(report["guide"] as? [String: Any])
+        XCTAssertEqual(guide["instructions"] as? String, "Find the logo.\nIgnore watermarks.")
+        XCTAssertEqual(guide["references"] as? [Int], [40], "the reference was decoded beside the image")
         let seen = report["seen"] as! [[String: Any]]
         XCTAssertEqual(seen.count, 4)
         XCTAssertTrue(seen.allSatisfy { ($0["width"] as? Int ?? 0) > 0 }, "every image was decoded by the browser")

@@ -18,7 +18,7 @@ final class SettingsTests: XCTestCase {
         let shown = try lw.run(["settings"])
         XCTAssertEqual(shown.status, 0, shown.stderr)
         let lines = shown.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 20, shown.stdout)
+        XCTAssertEqual(lines.count, 22, shown.stdout)
         XCTAssertTrue(lines.contains("--job-name logo-job   (fixed)"), shown.stdout)
         XCTAssertTrue(lines.contains("--features 128:2048   (fixed)"), shown.stdout)
         XCTAssertTrue(lines.contains("--max-human 40"), shown.stdout)
@@ -30,6 +30,7 @@ final class SettingsTests: XCTestCase {
         XCTAssertTrue(lines.contains("--convnet-steps 19200"), shown.stdout)
         XCTAssertTrue(lines.contains("--max-megapixels 100"), shown.stdout)
         XCTAssertTrue(lines.contains("--model filters"), shown.stdout)
+        XCTAssertTrue(lines.contains("--instructions none"), shown.stdout)
         // Every option lw init takes is shown (the init help lists them).
         let initHelp = try lw.run(["init", "--help"]).stdout
         for line in lines {

@@ -3,7 +3,9 @@ import CPNG
 /// PNG through libpng's simplified API. PNG has no scaled decode: validating
 /// a PNG means inflating all of it.
 public enum PNGCodec {
-    public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> RGBImage {
+    /// `background` (grey level) is what transparent pixels are composed on;
+    /// nil: black, as libpng does without one.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, background: UInt8? = nil) throws -> RGBImage {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
@@ -16,9 +18,10 @@ public enum PNGCodec {
             throw ImageDecodeError("PNG of \(width)x\(height) pixels is too large to decode")
         }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        // Transparent pixels are composed on black, as libpng does without a background.
+        var colour = background.map { png_color(red: $0, green: $0, blue: $0) }
         let ok = pixels.withUnsafeMutableBytes { out in
-            png_image_finish_read(&image, nil, out.baseAddress, 0, nil)
+            if colour == nil { return png_image_finish_read(&image, nil, out.baseAddress, 0, nil) }
+            return png_image_finish_read(&image, &colour!, out.baseAddress, 0, nil)
         }
         guard ok != 0 else {
             let reason = message(of: &image)

@@ -35,7 +35,7 @@ public enum ChangeSettings {
                               before: Dictionary(uniqueKeysWithValues: changed.map { (option($0.0), $0.0.value) }),
                               after: Dictionary(uniqueKeysWithValues: changed.map { (option($0.1), $0.1.value) }))
             try context.finish(db, status: .succeeded, counts: ["changed": changed.count])
-            return changed.map { old, new in "\(old.option) \(old.value) → \(new.value)" }
+            return changed.map { old, new in "\(old.option) \(JobSettings.shown(old)) → \(JobSettings.shown(new))" }
         }
     }
 }

@@ -41,6 +41,8 @@ public struct JobSettings: Sendable, Equatable {
     public var maxMegapixels = 100
     /// The share of each label's images that must end with that label (unset: the target accuracy).
     public var targetRecall = TargetRecall()
+    /// Plain text for the people who label (`JobInstructions`); nil: none.
+    public var instructions: String?
 
     public init(name: String, labels: [String], workersPerImage: Int = 3, targetAccuracy: Double = 0.95) {
         self.name = name
@@ -120,6 +122,7 @@ public struct JobSettings: Sendable, Equatable {
         for name in targetRecall.byLabel.keys where !labels.contains(name) {
             throw LWError.invalidArgument("--target-recall names '\(name)', not a label of the job (\(labels.joined(separator: ",")))")
         }
+        try JobInstructions.validate(instructions)
         if !(thresholdConfidence > 0.5 && thresholdConfidence < 1) {
             throw LWError.invalidArgument("--threshold-confidence \(thresholdConfidence) is out of range: use a value between 0.5 and 1, e.g. 0.95 or 0.975")
         }
@@ -129,13 +132,16 @@ public struct JobSettings: Sendable, Equatable {
 public enum InitJob {
     public enum Outcome: Equatable { case created, alreadyInitialized }
 
-    public static func run(databasePath: String, settings: JobSettings, context: RunContext) throws -> Outcome {
+    /// `references` (files) are stored in the same run, as references of the first label.
+    public static func run(databasePath: String, settings: JobSettings, references: [String] = [], context: RunContext) throws -> Outcome {
         try settings.validate()
+        let referenceFiles = try ReferenceFile.checkAll(references, maxPixels: settings.maxMegapixels * 1_000_000)
         let store = try Store(path: databasePath)
         var context = context
         return try store.pool.write { db in
             if let job = try JobRecord.fetchOne(db) {
                 let differences = try storedSettingsDiffering(db, from: settings)
+                    + AddReferences.newFiles(referenceFiles, db).map { "--reference \($0.source) is not stored; add it with `lw references add`" }
                 if differences.isEmpty { return .alreadyInitialized }
                 throw LWError.alreadyInitialized(database: databasePath,
                     detail: "job '\(job.name)' with other settings: " + differences.joined(separator: ", "))
@@ -144,14 +150,16 @@ public enum InitJob {
             let job = JobRecord(name: settings.name, workersPerImage: settings.workersPerImage,
                                 targetAccuracy: settings.targetAccuracy, createdAt: context.clock.iso)
             try job.insert(db)
-            try context.audit(db, action: .jobInit, entity: "job", entityId: 1, after: [
+            var initial: [String: Any] = [
                 "name": job.name, "workers_per_image": job.workersPerImage, "target_accuracy": job.targetAccuracy,
                 "max_workers_per_image": settings.maxWorkersPerImage, "extra_vote_below_confidence": settings.extraVoteBelowConfidence,
                 "validation_extra_vote_below": settings.validationExtraVoteBelow,
                 "validation_max_workers_per_image": settings.validationMaxWorkersPerImage, "model": settings.model, "convnet_side": settings.convnetSide,
                 "self_training": settings.selfTraining, "object_copies": settings.objectCopies, "backbone": settings.backbone, "convnet_image_steps": settings.convnetImageSteps, "max_megapixels": settings.maxMegapixels, "threshold_confidence": settings.thresholdConfidence,
                 "target_recall": settings.targetRecall.text(labels: settings.labels),
-            ])
+            ]
+            if let instructions = settings.instructions { initial["instructions"] = instructions }
+            try context.audit(db, action: .jobInit, entity: "job", entityId: 1, after: initial)
             for (index, name) in settings.labels.enumerated() {
                 var label = LabelRecord(name: name, classIndex: index)
                 try label.insert(db)
@@ -159,7 +167,8 @@ public enum InitJob {
                                   after: ["name": name, "class_index": index])
             }
             try settings.save(db)
-            try context.finish(db, status: .succeeded, counts: ["labels": settings.labels.count])
+            let stored = try AddReferences.insert(referenceFiles, labelId: try LabelRecord.inClassOrder(db)[0].id!, db: db, context: context)
+            try context.finish(db, status: .succeeded, counts: ["labels": settings.labels.count, "references": stored.added.count])
             return .created
         }
     }
@@ -168,6 +177,8 @@ public enum InitJob {
     /// a rerun of `lw init` with other settings is refused and told which ones.
     static func storedSettingsDiffering(_ db: Database, from settings: JobSettings) throws -> [String] {
         let stored = try JobSettings.load(db)
-        return zip(stored.options, settings.options).filter { $0.value != $1.value }.map { "\($0.option) \($0.value) (this run: \($1.value))" }
+        return zip(stored.options, settings.options).filter { $0.value != $1.value }.map {
+            "\($0.option) \(JobSettings.shown($0)) (this run: \(JobSettings.shown($1)))"
+        }
     }
 }

@@ -8,7 +8,7 @@ extension JobSettings {
             SELECT name, workers_per_image, target_accuracy, max_workers_per_image, extra_vote_below_confidence,
                    validation_extra_vote_below, validation_max_workers_per_image, random_share, feature_banks,
                    max_human_labels, max_human_percent, model, convnet_side, self_training, object_copies, threshold_confidence, backbone, convnet_image_steps,
-                   max_megapixels FROM job
+                   max_megapixels, instructions FROM job
             """) else { throw LWError.invalidArgument("the database has no job: run `lw init --labels a,b` first") }
         var settings = JobSettings(name: row["name"], labels: try LabelRecord.names(db),
                                    workersPerImage: row["workers_per_image"], targetAccuracy: row["target_accuracy"])
@@ -29,6 +29,7 @@ extension JobSettings {
         settings.thresholdConfidence = row["threshold_confidence"]
         settings.maxMegapixels = row["max_megapixels"]
         settings.targetRecall = try TargetRecall.load(db)
+        settings.instructions = row["instructions"]
         return settings
     }
 
@@ -39,10 +40,12 @@ extension JobSettings {
             UPDATE job SET workers_per_image = ?, target_accuracy = ?, max_workers_per_image = ?, extra_vote_below_confidence = ?,
                            validation_extra_vote_below = ?, validation_max_workers_per_image = ?, random_share = ?, feature_banks = ?,
                            max_human_labels = ?, max_human_percent = ?, model = ?, convnet_side = ?, self_training = ?,
-                           object_copies = ?, threshold_confidence = ?, backbone = ?, convnet_image_steps = ?, max_megapixels = ?
+                           object_copies = ?, threshold_confidence = ?, backbone = ?, convnet_image_steps = ?, max_megapixels = ?,
+                           instructions = ?
             """, arguments: [workersPerImage, targetAccuracy, maxWorkersPerImage, extraVoteBelowConfidence, validationExtraVoteBelow,
                              validationMaxWorkersPerImage, randomShare, featureBanks, maxHumanLabels, maxHumanPercent, model,
-                             convnetSide, selfTraining, objectCopies, thresholdConfidence, backbone, convnetImageSteps, maxMegapixels])
+                             convnetSide, selfTraining, objectCopies, thresholdConfidence, backbone, convnetImageSteps, maxMegapixels,
+                             instructions])
         try targetRecall.save(db)
     }
 
@@ -79,6 +82,16 @@ extension JobSettings {
             ("--convnet-steps", text(convnetImageSteps)),
             ("--max-megapixels", text(maxMegapixels)),
             ("--target-recall", targetRecall.text(labels: labels)),
+            ("--instructions", text(instructions)),
         ]
+    }
+
+    /// A setting's value for one line of text: the instructions by their first
+    /// line and length, every other value as it is.
+    public static func shown(_ setting: (option: String, value: String)) -> String {
+        guard setting.option == "--instructions", setting.value != "none" else { return setting.value }
+        let lines = setting.value.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = Text.abbreviated(String(lines[0]), limit: 60)
+        return lines.count > 1 ? "\(first) (+\(lines.count - 1) lines)" : first
     }
 }

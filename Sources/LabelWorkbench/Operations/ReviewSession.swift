@@ -39,6 +39,11 @@ public struct ReviewSession {
         try store.pool.read { try WorkerDesk.labels($0) }
     }
 
+    /// The job's instructions and references, shown before the first image.
+    public func guide() throws -> ReviewGuide {
+        try store.pool.read { try ReviewGuide.load($0) }
+    }
+
     public mutating func answer(_ assignment: Int64, label: String, seconds: Double?) throws {
         let context = self.context
         let workerId = self.workerId

@@ -53,6 +53,9 @@ public struct InteractiveReview {
             let letter = keys.first { $0.value == label && $0.key >= UInt8(ascii: "a") }.map { "/" + String(UnicodeScalar($0.key)) } ?? ""
             return i < 9 ? "[\(i + 1)\(letter)] \(label)" : label
         }.joined(separator: "  ") + "   [s] skip  [u] undo  [q] quit"
+        if let instructions = try session.guide().instructions, !showInstructions(instructions) {
+            return Outcome(quit: true)
+        }
         var current = 0
         while current < queue.count {
             let item = queue[current]
@@ -102,6 +105,16 @@ public struct InteractiveReview {
         }
         write("\u{1B}[2J\u{1B}[H")
         return outcome
+    }
+
+    /// The job's instructions on a screen of their own, until a key is
+    /// pressed; false when it was q (or the input ended).
+    private func showInstructions(_ instructions: String) -> Bool {
+        write("\u{1B}[2J\u{1B}[H")
+        let lines = instructions.split(separator: "\n", omittingEmptySubsequences: false).map { Text.escapingControls(String($0)) }
+        write("Instructions\n\n" + lines.joined(separator: "\n") + "\n\nPress any key to start (q quits).\n")
+        guard let key = readKey() else { return false }
+        return !(key == UInt8(ascii: "q") || key == UInt8(ascii: "Q") || key == 3 || key == 4)
     }
 
     private func loadImage(_ path: String) throws -> RGBImage {

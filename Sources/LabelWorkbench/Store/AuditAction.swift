@@ -15,6 +15,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case modelTrain = "model.train", modelImport = "model.import"
     case machineLabelAdd = "machine_label.add", machineLabelRevise = "machine_label.revise", machineLabelWithdraw = "machine_label.withdraw"
     case exportStart = "export.start", exportWrite = "export.write"
+    case referenceAdd = "reference.add", referenceRemove = "reference.remove"
 
     /// The assignment's closing action for its new status.
     static func closing(_ status: String) -> AuditAction {

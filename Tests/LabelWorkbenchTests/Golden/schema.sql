@@ -127,13 +127,15 @@ CREATE TABLE job (
     CHECK (model IN ('filters', 'filters+convnet')), convnet_side INTEGER NOT NULL DEFAULT 256
     CHECK (convnet_side >= 64 AND convnet_side <= 1024 AND convnet_side % 64 = 0), validation_max_workers_per_image INTEGER NOT NULL DEFAULT 7
     CHECK (validation_max_workers_per_image >= 1 AND validation_max_workers_per_image <= 50), self_training INTEGER NOT NULL DEFAULT 1 CHECK (self_training IN (0, 1)), threshold_confidence REAL NOT NULL DEFAULT 0.95
-    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)), convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100), max_megapixels INTEGER NOT NULL DEFAULT 100 CHECK (max_megapixels >= 1));
+    CHECK (threshold_confidence > 0.5 AND threshold_confidence < 1), object_copies INTEGER NOT NULL DEFAULT 1 CHECK (object_copies IN (0, 1)), backbone INTEGER NOT NULL DEFAULT 1 CHECK (backbone IN (0, 1)), convnet_image_steps INTEGER NOT NULL DEFAULT 19200 CHECK (convnet_image_steps >= 100), max_megapixels INTEGER NOT NULL DEFAULT 100 CHECK (max_megapixels >= 1), instructions TEXT, target_recall REAL
+    CHECK (target_recall IS NULL OR (target_recall > 0 AND target_recall < 1)));
 
 CREATE TABLE label (
     id          INTEGER PRIMARY KEY,
     name        TEXT    NOT NULL UNIQUE CHECK (name <> ''),
     class_index INTEGER NOT NULL UNIQUE CHECK (class_index >= 0)
-);
+, target_recall REAL
+    CHECK (target_recall IS NULL OR (target_recall > 0 AND target_recall < 1)));
 
 CREATE TABLE machine_label (
     image_id    INTEGER PRIMARY KEY REFERENCES image(id),
@@ -144,6 +146,24 @@ CREATE TABLE machine_label (
     created_at  TEXT    NOT NULL,
     run_id      INTEGER NOT NULL REFERENCES run(id)
 );
+
+CREATE TABLE machine_label_estimate (
+    model_id              INTEGER NOT NULL REFERENCES model(id),
+    label_id              INTEGER NOT NULL REFERENCES label(id),
+    target_recall         REAL NOT NULL,
+    threshold             REAL,
+    machine_labeled       INTEGER NOT NULL,
+    held_back             INTEGER NOT NULL,
+    precision             REAL,
+    precision_lower_bound REAL,
+    hidden                REAL,
+    hidden_upper_bound    REAL,
+    label_images          REAL,
+    recall                REAL,
+    recall_lower_bound    REAL,
+    run_id                INTEGER NOT NULL REFERENCES run(id),
+    PRIMARY KEY (model_id, label_id)
+) WITHOUT ROWID;
 
 CREATE TABLE model (
     id              INTEGER PRIMARY KEY,
@@ -162,6 +182,16 @@ CREATE TABLE model (
     created_at      TEXT    NOT NULL,
     run_id          INTEGER NOT NULL REFERENCES run(id)
 );
+
+CREATE TABLE model_recall_band (
+    model_id         INTEGER NOT NULL REFERENCES model(id),
+    label_id         INTEGER NOT NULL REFERENCES label(id),
+    band             INTEGER NOT NULL CHECK (band >= 0),  -- 0: the highest scores
+    lowest_score     REAL NOT NULL,
+    validation_items REAL NOT NULL,
+    label_items      REAL NOT NULL,
+    PRIMARY KEY (model_id, label_id, band)
+) WITHOUT ROWID;
 
 CREATE TABLE model_validation (
     model_id        INTEGER NOT NULL REFERENCES model(id),
@@ -188,6 +218,30 @@ CREATE TABLE prediction (
     scores      TEXT    NOT NULL,               -- JSON {"label": probability}
     PRIMARY KEY (model_id, image_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE reference (
+    id          INTEGER PRIMARY KEY,
+    label_id    INTEGER NOT NULL REFERENCES label(id),  -- never the last label (absence)
+    sha256      TEXT    NOT NULL UNIQUE,                -- the same file twice is one reference
+    bytes       BLOB    NOT NULL,                       -- the file, as given
+    format      TEXT    NOT NULL CHECK (format IN ('jpeg', 'png')),
+    width       INTEGER NOT NULL CHECK (width >= 16),
+    height      INTEGER NOT NULL CHECK (height >= 16),
+    source      TEXT    NOT NULL,                       -- the path as given
+    added_by    TEXT    NOT NULL,                       -- the actor
+    added_at    TEXT    NOT NULL,
+    run_id      INTEGER NOT NULL REFERENCES run(id)
+);
+
+CREATE TABLE reference_head (
+    key          TEXT    PRIMARY KEY,     -- version, backbone and the references' sha256 and labels
+    backbone_id  INTEGER NOT NULL REFERENCES backbone(id),
+    references_used INTEGER NOT NULL,
+    examples     INTEGER NOT NULL,        -- synthetic pictures it was fitted on (half of them pastes of a reference)
+    head         TEXT    NOT NULL,        -- JSON of the head (channel standardisation, weights, bias)
+    created_at   TEXT    NOT NULL,
+    run_id       INTEGER NOT NULL REFERENCES run(id)
+);
 
 CREATE TABLE run (
     id          INTEGER PRIMARY KEY,
@@ -287,6 +341,8 @@ CREATE INDEX image_queue_uncertain ON image(uncertainty_rank) WHERE awaiting_lab
 
 CREATE INDEX near_duplicate_by_group ON near_duplicate(group_id);
 
+CREATE INDEX reference_by_label ON reference(label_id);
+
 CREATE INDEX suspect_by_score ON suspect (model_id, score DESC);
 
 CREATE INDEX vote_by_worker ON vote(worker_id);
@@ -344,6 +400,15 @@ FROM label AS l
 JOIN machine_label AS m ON m.label_id = l.id
 JOIN consensus AS c ON c.image_id = m.image_id
 GROUP BY l.id
+ORDER BY l.class_index;
+
+CREATE VIEW machine_label_quality AS
+SELECT l.name AS label, l.class_index, e.model_id, e.machine_labeled, e.threshold, e.held_back,
+       e.precision, e.precision_lower_bound, e.recall, e.recall_lower_bound, e.target_recall,
+       e.hidden, e.hidden_upper_bound, e.label_images
+FROM machine_label_estimate AS e
+JOIN label AS l ON l.id = e.label_id
+WHERE e.model_id = (SELECT max(model_id) FROM machine_label_estimate)
 ORDER BY l.class_index;
 
 CREATE VIEW model_summary AS

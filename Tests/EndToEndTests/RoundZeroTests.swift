@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+import LabelWorkbench
+import XCTest
+
+/// A rare mark (5% of the images) and the user's picture of it: before any
+/// human label, `lw assign` trains the round-0 reference model, ranks every
+/// image with it and sends the likeliest to people beside the random picks.
+final class RoundZeroTests: XCTestCase {
+    func testTheFirstRoundSeeksTheRareLabelWithTheReference() throws {
+        let lw = try LWRunner.make()
+        defer { lw.cleanUp() }
+        // The reference: the mark filling a small picture, as a user would crop it from a photo.
+        var crop = SyntheticImages.Spec(width: 64, height: 64, withMark: true, seed: 77)
+        crop.markScale = 0.85...0.95
+        FileManager.default.createFile(atPath: lw.directory.appendingPathComponent("mark.png").path,
+                                       contents: Data(try PNGCodec.encode(SyntheticImages.render(crop))))
+        XCTAssertEqual(try lw.run(["init", "--labels", "logo,no_logo", "--features", "64:64", "--reference", "mark.png"]).status, 0)
+        let specs = (0..<240).map { i in
+            var spec = SyntheticImages.Spec(width: 128, height: 96, withMark: i % 20 == 3, seed: UInt64(31_000 + i))
+            spec.markScale = 0.2...0.35
+            return spec
+        }
+        let names = try lw.writePhotos("photos", prefix: "z", specs: specs)
+        let truth = Dictionary(uniqueKeysWithValues: zip(names, specs.map { $0.withMark }))
+        XCTAssertEqual(try lw.run(["import", "photos", "--quiet"]).status, 0)
+        XCTAssertEqual(try lw.run(["workers", "add", "a", "b"]).status, 0)
+
+        let assign = try lw.run(["assign", "--per-image", "1", "--limit", "24", "--json"])
+        XCTAssertEqual(assign.status, 0, assign.stderr)
+        XCTAssertTrue(assign.stderr.contains("round 0"), assign.stderr)
+        XCTAssertTrue(assign.stdout.contains("\"strategy\":\"reference\""), assign.stdout)
+        // The reference model ranks but never labels: no threshold, no validation, no machine label.
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model") as [String], ["reference-head"])
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model WHERE threshold IS NOT NULL"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model_validation"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM machine_label"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM prediction"), 240, "every image ranked")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM reference_head"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM run WHERE command IN ('train', 'auto-label') AND status = 'succeeded'"), 2)
+
+        let picked: [String] = try lw.query("SELECT i.source FROM assignment AS a JOIN image AS i ON i.id = a.image_id")
+        XCTAssertEqual(picked.count, 24)
+        let marks = picked.filter { truth[URL(fileURLWithPath: $0).lastPathComponent] == true }.count
+        // 12 images (5%) show the mark; a random round of 24 would hold about one.
+        XCTAssertGreaterThanOrEqual(marks, 8, "round 1 holds the likeliest images: \(marks) of 24 show the mark")
+
+        // Rerunning changes nothing; a second assign after the model exists does not train again.
+        XCTAssertEqual(try lw.run(["assign", "--per-image", "1", "--limit", "24"]).status, 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 24)
+    }
+}
