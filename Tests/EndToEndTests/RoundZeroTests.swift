@@ -49,5 +49,31 @@ final class RoundZeroTests: XCTestCase {
         XCTAssertEqual(try lw.run(["assign", "--per-image", "1", "--limit", "24"]).status, 0)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model"), 1)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment"), 24)
+
+        // With human labels the reference head joins the model as an expert, weighed out of fold;
+        // only human-labeled images validate.
+        let voted = names.enumerated().filter { $0.offset < 100 || truth[$0.element]! }.map(\.element)
+        let votes = voted.map { "c,\($0),\(truth[$0]! ? "logo" : "no_logo")\nd,\($0),\(truth[$0]! ? "logo" : "no_logo")\n" }.joined()
+        try ("worker,source,label\n" + votes).write(to: lw.directory.appendingPathComponent("votes.csv"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", "votes.csv"]).status, 0)
+        // The round's workers answer as the truth says.
+        let open: [String] = try lw.query("SELECT a.id || ',' || i.source FROM assignment AS a JOIN image AS i ON i.id = a.image_id WHERE a.status = 'open'")
+        let answers = open.map { line -> String in
+            let parts = line.split(separator: ",", maxSplits: 1).map(String.init)
+            return "\(parts[0]),\(truth[URL(fileURLWithPath: parts[1]).lastPathComponent]! ? "logo" : "no_logo")\n"
+        }.joined()
+        try ("assignment_id,label\n" + answers).write(to: lw.directory.appendingPathComponent("answers.csv"), atomically: true, encoding: .utf8)
+        let review = try lw.run(["review", "--answers", "answers.csv"])
+        XCTAssertEqual(review.status, 0, review.stderr)
+        let train = try lw.run(["train"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertEqual(try lw.query("SELECT algorithm FROM model ORDER BY id DESC LIMIT 1") as [String], ["softmax-regression-l2+backbone+reference"])
+        XCTAssertEqual(try lw.query("SELECT json_extract(parameters, '$.reference.weight_chosen_by') FROM model ORDER BY id DESC LIMIT 1") as [String],
+                       ["out-of-fold AUC"])
+        let aucReference: [Double] = try lw.query("SELECT json_extract(metrics, '$.auc_reference') FROM model ORDER BY id DESC LIMIT 1")
+        XCTAssertGreaterThan(aucReference.first ?? 0, 0.7, "the reference head alone ranks the labeled images")
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model_validation WHERE image_id NOT IN (SELECT image_id FROM consensus)"), 0)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM reference_head"), 1, "made once, reused")
+        XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
     }
 }

@@ -46,6 +46,12 @@ struct ModelEvaluation {
             metrics.merge(TrainModel.backboneMetrics(fit, weight: experts.backboneWeight, filters: experts.filters, validation: validation,
                                                      usable: usable, classes: classes)) { $1 }
         }
+        if let scores = experts.referenceOOF {
+            let scored = validation.humanIndex.filter { scores[$0] != nil }
+            metrics["auc_reference"] = ThresholdSearch.meanOneVsRestAUC(scored.map { scores[$0]! }, labels: scored.map { usable[$0].label },
+                                                                        classes: classes)
+            metrics["reference_weight"] = experts.referenceWeight ?? 0
+        }
         let sample = validation
         recallBands = (0..<classes).map { k in
             RecallBound.bands(scores: sample.humanIndex.map { oof[$0][k] }, label: sample.humanIndex.map { usable[$0].posteriors[k] })

@@ -58,7 +58,7 @@ extension TrainModel {
     /// The model's `parameters` (JSON): the filters' regression, the bound, and how each network came about.
     static func parameters(settings: Settings, extractor: String, filters: FilterFit, items: [ThresholdSearch.Item],
                            networks: TrainedConvNets?, convnetWeight: Double?,
-                           backbone: BackboneFit?, backboneWeight: Double?, backboneAvailable: Bool) -> String {
+                           backbone: BackboneFit?, backboneWeight: Double?, backboneAvailable: Bool, referenceWeight: Double? = nil) -> String {
         var values: [String: Any] = [
             "l2": filters.l2, "l2_candidates": l2Candidates, "folds": 5, "bound": boundDescription(confidence: settings.confidence, z: settings.z),
             "fits_exact_up_to": Minibatches.exactUpTo, "fits_window": Minibatches.defaultWindow,
@@ -93,6 +93,13 @@ extension TrainModel {
             ]
         } else if settings.backbone {
             values["backbone"] = ["skipped": backboneAvailable ? "fewer than \(HumanLabels.minimumLabels) labeled images have a map" : "no weights: \(BackboneCache.howToGet)"]
+        }
+        if let referenceWeight {
+            values["reference"] = [
+                "head": ReferenceHead.version, "pastes_per_reference": ReferenceHead.pastesPerReference, "backgrounds": ReferenceHead.backgrounds,
+                "weight": referenceWeight, "weight_candidates": BuiltinModel.referenceWeights, "weight_chosen_by": "out-of-fold AUC",
+                "used_by_auto_label": referenceWeight > 0,
+            ]
         }
         return JSON.text(values)
     }

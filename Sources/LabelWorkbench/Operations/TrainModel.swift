@@ -99,7 +99,8 @@ public struct TrainModel {
         let weights = try JSONEncoder().encode(Self.finalModel(x: x, usable: usable, experts: experts, classes: labels.count))
         let parameters = Self.parameters(settings: settings, extractor: extractor.version, filters: experts.filters, items: evaluation.validation.items,
                                          networks: experts.networks, convnetWeight: experts.convnetWeight,
-                                         backbone: experts.backbone, backboneWeight: experts.backboneWeight, backboneAvailable: backbone != nil)
+                                         backbone: experts.backbone, backboneWeight: experts.backboneWeight, backboneAvailable: backbone != nil,
+                                         referenceWeight: experts.reference == nil ? nil : experts.referenceWeight ?? 0)
         let row = NewModel(algorithm: experts.algorithm, parameters: parameters, extractorId: extractorId, trainingSize: usable.count,
                            validationSize: evaluation.validation.items.count, metrics: evaluation.metrics,
                            thresholds: Dictionary(uniqueKeysWithValues: zip(labels, evaluation.thresholds)),
