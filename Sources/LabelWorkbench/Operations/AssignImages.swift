@@ -233,12 +233,16 @@ public struct AssignImages {
                 try draw(Queue.nextRandom, reason: "random", count: budget == Int.max ? awaiting : budget, seen: &seen)
                 return
             }
-            try draw(Queue.nextRandom, reason: "random", count: AssignImages.randomCount(budget: budget, awaiting: awaiting, share: randomShare), seen: &seen)
+            let randomPicks = AssignImages.randomCount(budget: budget, awaiting: awaiting, share: randomShare)
             if let likely = try AssignImages.referenceRanking(db) {
-                // Round 0: half of the rest the likeliest by the references, half the least certain (around its boundary).
+                // Round 0: half at random (the first validation sample: no threshold without one), half the
+                // likeliest by the references. Its scores are not calibrated: there is no boundary to sample.
                 summary.strategyUsed = "reference"
-                try draw(likely, reason: "uncertain", count: budget == Int.max ? awaiting / 2 : (budget + 1) / 2, seen: &seen)
+                try draw(Queue.nextRandom, reason: "random", count: max(randomPicks, (budget == Int.max ? awaiting : budget) / 2), seen: &seen)
+                try draw(likely, reason: "uncertain", count: budget, seen: &seen)
+                return
             }
+            try draw(Queue.nextRandom, reason: "random", count: randomPicks, seen: &seen)
             try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
             try draw(Queue.nextUnscored, reason: "uncertain", count: budget, seen: &seen)
         }

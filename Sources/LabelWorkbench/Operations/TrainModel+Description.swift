@@ -96,7 +96,7 @@ extension TrainModel {
         }
         if let referenceWeight {
             values["reference"] = [
-                "head": ReferenceHead.version, "pastes_per_reference": ReferenceHead.pastesPerReference, "backgrounds": ReferenceHead.backgrounds,
+                "head": ReferenceHead.version, "pastes_per_reference_at_most": ReferenceHead.pastesPerReference, "backgrounds": ReferenceHead.backgrounds,
                 "weight": referenceWeight, "weight_candidates": BuiltinModel.referenceWeights, "weight_chosen_by": "out-of-fold AUC",
                 "used_by_auto_label": referenceWeight > 0,
             ]

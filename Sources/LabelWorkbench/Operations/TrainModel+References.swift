@@ -29,7 +29,7 @@ extension TrainModel {
         model.referenceOnly = true
         model.backboneId = backbone.id
         let parameters = JSON.text([
-            "reference_head": ReferenceHead.version, "pastes_per_reference": ReferenceHead.pastesPerReference,
+            "reference_head": ReferenceHead.version, "pastes_per_reference_at_most": ReferenceHead.pastesPerReference,
             "backgrounds": ReferenceHead.backgrounds, "l2": ReferenceHead.l2, "head": MILHead.version, "backbone_id": backbone.id,
             "ranks_only": true,
         ] as [String: Any])
