@@ -50,3 +50,17 @@ echo "== near-duplicates: 5% copies (resized, re-encoded, cropped), and lw dupli
 echo "== export at 1M images"; python3 bench/export_benchmark.py --lw "$LW"
 echo "== lw serve: 8 workers for 60 s (answer + next image latency, votes lost or duplicated)"
 python3 bench/serve_load.py --lw "$LW" --images "$DATA/images" --workers 8 --seconds 60
+echo "== round 0: the reference model's ranking (no human label), clean logo file and a crop from a photo"
+LOGO="${LW_BENCH_LOGO:-$(dirname "$DATA")/assets/logos/debian_swirl.png}"
+"$VENV/bin/python" bench/reference_ranking.py --lw "$LW" --data "$DATA" --reference "$LOGO"
+"$VENV/bin/python" bench/reference_ranking.py --lw "$LW" --data "$DATA" --crop
+echo "== rare logos (5%): the whole loop with and without the reference; every label's recall in the final line"
+RARE="${LW_BENCH_RARE:-/tmp/lwbench/rare}"
+if [ ! -f "$RARE/ground_truth.csv" ]; then
+    "$VENV/bin/python" "$SHARED/make_logo_dataset.py" --config public --positive-rate 0.05 --seed 77 --out "$RARE"
+fi
+"$VENV/bin/python" "$SHARED/simulate_workers.py" --gt "$RARE/ground_truth.csv" --meta "$RARE/meta.csv" --k 3 \
+    --profile good --seed 1 --out /tmp/lw-bench-rare-votes.csv --workers-out /tmp/lw-bench-rare-workers.csv >/dev/null
+"$VENV/bin/python" "$SHARED/lw_loop.py" --lw "$LW" --data "$RARE" --workers /tmp/lw-bench-rare-workers.csv --work /tmp/lw-bench-loop-rare
+"$VENV/bin/python" "$SHARED/lw_loop.py" --lw "$LW" --data "$RARE" --workers /tmp/lw-bench-rare-workers.csv --work /tmp/lw-bench-loop-rare-ref \
+    --init "--reference $LOGO"
