@@ -22,6 +22,18 @@ public enum ReferencePastes {
         ObjectPastes.Cutout(image: image, mask: alpha ?? [Float](repeating: 1, count: image.width * image.height))
     }
 
+    /// A crop from a photo (no transparency): the object told apart from the
+    /// crop's surroundings by colour, as `ObjectCopies` finds objects — pixels
+    /// unlike every colour on the crop's border. Kept opaque when that finds
+    /// almost nothing or almost everything (the crop is all object).
+    public static func photoCutout(_ image: RGBImage) -> ObjectPastes.Cutout {
+        let object = ObjectCopies.objectMask(image, centreX: image.width / 2, centreY: image.height / 2,
+                                             window: max(image.width, image.height))
+        let share = Double(object.mask.reduce(0, +)) / Double(max(object.mask.count, 1))
+        guard share >= 0.02 && share <= 0.8 else { return cutout(image) }
+        return cutout(image, alpha: object.mask)
+    }
+
     /// `perReference` positives for each reference (label, cut-out) and as
     /// many negatives (label `absence`) per reference, each on a background
     /// drawn from `backgrounds`. Seeded.
