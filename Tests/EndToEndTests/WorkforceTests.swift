@@ -156,6 +156,20 @@ final class WorkforceTests: XCTestCase {
         XCTAssertTrue(header.stderr.contains("ws.csv:1: header"), header.stderr)
     }
 
+    /// The worker's vote on an assigned image arrived by `lw votes import`: the answer is refused with one line, nothing changes.
+    func testAnAnswerForAnImageTheWorkersVoteWasImportedForIsRefused() throws {
+        try lw.run(["workers", "add", "alice"])
+        try lw.run(["assign", "--per-image", "1", "--limit", "1"])
+        let row = try openCSV()[1]
+        let votes = lw.directory.appendingPathComponent("votes.csv").path
+        try "worker,source,label\nalice,\(row[3]),logo\n".write(toFile: votes, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try lw.run(["votes", "import", votes]).status, 0)
+        let refused = try answer([(row[0], "no_logo")])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("already stored") && refused.stderr.contains("lw votes import"), refused.stderr)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM vote"), 1)
+    }
+
     func testConsensusDynamicOverlapAndStatus() throws {
         lw.cleanUp()
         lw = try LWRunner.make()

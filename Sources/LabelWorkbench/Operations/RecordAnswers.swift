@@ -87,6 +87,12 @@ public enum RecordAnswers {
                 if let expires = assignment.expiresAt, expires <= now {
                     bad("assignment \(assignmentId) expired at \(expires): run `lw assign` to reissue the image"); continue
                 }
+                // The worker's vote on the image came another way (`lw votes import`) while it was assigned.
+                if let previous = try Int64.fetchOne(db, sql: "SELECT label_id FROM vote WHERE image_id = ? AND worker_id = ?",
+                                                     arguments: [assignment.imageId, assignment.workerId]) {
+                    bad("assignment \(assignmentId): this worker's vote on the image is already stored ('\(labels.first { $0.value == previous }?.key ?? "?")', imported with lw votes import); drop this row")
+                    continue
+                }
                 valid.append(Planned(assignment: assignmentId, labelId: labelId, seconds: row.seconds))
             case "answered":
                 let previous = try Int64.fetchOne(db, sql: "SELECT label_id FROM vote WHERE assignment_id = ?", arguments: [assignmentId])
