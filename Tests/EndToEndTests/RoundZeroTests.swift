@@ -76,5 +76,11 @@ final class RoundZeroTests: XCTestCase {
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM model_validation WHERE image_id NOT IN (SELECT image_id FROM consensus)"), 0)
         XCTAssertEqual(try lw.scalar("SELECT count(*) FROM reference_head"), 1, "made once, reused")
         XCTAssertEqual(try lw.run(["auto-label"]).status, 0)
+
+        // The next round gives the random sample back the 12 images round 0 sent as the likeliest.
+        let next = try lw.run(["assign", "--per-image", "1", "--limit", "20", "--json"])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        XCTAssertTrue(next.stdout.contains("\"strategy\":\"uncertain\""), next.stdout)
+        XCTAssertEqual(try lw.scalar("SELECT count(*) FROM assignment WHERE reason = 'random' AND status = 'open'"), 12)
     }
 }

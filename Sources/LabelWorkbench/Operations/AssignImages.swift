@@ -242,7 +242,8 @@ public struct AssignImages {
                 try draw(likely, reason: "uncertain", count: budget, seen: &seen)
                 return
             }
-            try draw(Queue.nextRandom, reason: "random", count: randomPicks, seen: &seen)
+            // The random sample takes back what round 0 gave the likeliest images, so validation is not the smaller for it.
+            try draw(Queue.nextRandom, reason: "random", count: max(randomPicks, min(try AssignImages.lentByRoundZero(db), budget)), seen: &seen)
             try draw(Queue.nextUncertain, reason: "uncertain", count: budget, seen: &seen)
             try draw(Queue.nextUnscored, reason: "uncertain", count: budget, seen: &seen)
         }
@@ -282,6 +283,18 @@ extension AssignImages {
         guard let model = try ModelRecord.latest(db), model.algorithm == TrainModel.referenceAlgorithm,
               let absence = try LabelRecord.inClassOrder(db).last?.id else { return nil }
         return Queue.nextLikely(modelId: model.id!, absenceLabelId: absence)
+    }
+
+    /// Images round 0 sent to people as the likeliest (instead of at random), less the random
+    /// picks of the rounds since: what the random sample has yet to take back.
+    static func lentByRoundZero(_ db: Database) throws -> Int {
+        let picks = """
+            SELECT count(DISTINCT a.image_id) FROM assignment AS a JOIN run AS r ON r.id = a.run_id
+            WHERE a.reason = ? AND (coalesce(json_extract(r.counts, '$.strategy'), '') = 'reference') = ?
+            """
+        let lent = try Int.fetchOne(db, sql: picks, arguments: ["uncertain", true]) ?? 0
+        guard lent > 0 else { return 0 }
+        return max(0, lent - (try Int.fetchOne(db, sql: picks, arguments: ["random", false]) ?? 0))
     }
 
     /// Workers a validation image below its bar gets at once (other images: one).
