@@ -43,12 +43,16 @@ struct TrainCommand: ParsableCommand {
                         "validation accuracy \(f("accuracy")), AUC \(f("auc"))" +
                         (s.metrics["auc_backbone"] != nil ? "; filters \(f("auc_filters")), backbone \(f("auc_backbone")) with weight \(f("backbone_weight"))" : "") +
                         (s.metrics["auc_convnet"] != nil ? " (filters \(f("auc_filters")), network \(f("auc_convnet")) with weight \(f("convnet_weight")))" : "") +
+                        (s.metrics["auc_reference"] != nil ? "; references \(f("auc_reference")) with weight \(f("reference_weight"))" : "") +
                         ", calibration error \(f("calibration_error"))")
             if s.threshold != nil {
                 let each = s.classThresholds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.map { String(format: "%.4f", $0) } ?? "none")" }.joined(separator: ", ")
                 Console.out("thresholds \(each): cover \(String(format: "%.1f%%", (s.metrics["covered_share"] ?? 0) * 100)) of validation at accuracy \(f("covered_accuracy")) (lower bound \(f("covered_lower_bound"))); evidence: SELECT * FROM threshold_evidence WHERE model_id = \(s.modelId)")
             } else {
                 Console.out("no threshold: \(s.refusal ?? "validation does not support the target"); lw auto-label will only rank images for humans")
+            }
+            if s.validationSize > 0 {
+                Console.out("recall: lw auto-label holds back machine labels wherever a label's recall bound falls below its target; evidence: SELECT * FROM model_recall_band WHERE model_id = \(s.modelId)")
             }
         }
     }
