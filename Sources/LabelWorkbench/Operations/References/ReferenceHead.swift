@@ -27,14 +27,10 @@ enum ReferenceHead {
 
     /// The job's references as cut-outs (a PNG's transparent parts are not reference), in label order.
     static func references(_ db: Database) throws -> [Reference] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT l.class_index, r.sha256, r.format, r.bytes FROM reference AS r JOIN label AS l ON l.id = r.label_id
-            ORDER BY l.class_index, r.id
-            """)
-        return try rows.map { row in
-            let bytes: Data = row["bytes"]
-            let cutout = try bytes.withUnsafeBytes { raw -> ObjectPastes.Cutout in
-                if (row["format"] as String) == "png" {
+        let classIndex = Dictionary(uniqueKeysWithValues: try LabelRecord.inClassOrder(db).map { ($0.id!, $0.classIndex) })
+        return try ReferenceRecord.all(db).map { record in
+            let cutout = try record.bytes.withUnsafeBytes { raw -> ObjectPastes.Cutout in
+                if record.format == "png" {
                     let (image, alpha) = try PNGCodec.decodeWithAlpha(raw)
                     if alpha.contains(where: { $0 < 0.99 }) { return ReferencePastes.cutout(image, alpha: alpha) }
                     return ReferencePastes.cutout(image)
@@ -44,7 +40,7 @@ enum ReferenceHead {
             // A logo file's transparency says what is logo; an opaque crop is cut out by colour.
             let small = limited(cutout)
             let isOpaque = !small.mask.contains { $0 < 1 }
-            return Reference(label: row["class_index"], sha256: row["sha256"],
+            return Reference(label: classIndex[record.labelId]!, sha256: record.sha256,
                              cutout: isOpaque ? ReferencePastes.photoCutout(small.image) : small)
         }
     }
