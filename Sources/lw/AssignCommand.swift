@@ -22,7 +22,9 @@ struct AssignCommand: ParsableCommand {
             label, machine-labeled ones included: the validation sample is its start),
             uncertain (least confident prediction first, the job's random_share, 10%, of
             the new images still at random), auto (random until a model has predicted,
-            then uncertain),
+            then uncertain; in a job with references and no model yet it first trains the
+            round-0 reference model and ranks every image, then sends half of the round at
+            random and half the likeliest; later rounds give the random sample those back),
             suspects (a second look: each of the top --limit suspects of `lw suspects` to
             --per-image more workers, the most accurate first, experts before all; no
             new images).

@@ -10,7 +10,11 @@ struct AutoLabelCommand: ParsableCommand {
             Uses the latest model. Images at or above its threshold (and with no open
             assignment) are machine-labeled; the others get an uncertainty rank for
             lw assign --strategy uncertain. Machine labels a newer model no longer
-            supports are withdrawn. Rerunning with the same model changes nothing.
+            supports are withdrawn. Where a label's recall bound (from the random
+            validation sample) is below its --target-recall, the other labels' machine
+            labels most likely to hide it are held back for humans, and it says how
+            many (lw status shows every label's precision and recall with bounds).
+            Rerunning with the same model changes nothing.
             Example: lw auto-label
             """
     )
