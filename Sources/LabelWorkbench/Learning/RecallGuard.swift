@@ -53,7 +53,7 @@ public enum RecallGuard {
 
         for k in 0..<classes {
             guard let bands = input.bands[k], let draws = draws[k], let bandOf = bandOf[k] else { continue }
-            let candidates = counts(bandOf, bands.count) { _ in true }
+            let candidates = counts(bandOf, bands.count)
             let others = input.probabilities.indices.filter { labeled($0) && calls[$0].label != k }
                 .sorted { input.probabilities[$0][k] > input.probabilities[$1][k] }
             func lowerBound(removing r: Int) -> Double {
@@ -98,7 +98,7 @@ public enum RecallGuard {
             var swallowedBy = [[Int]](repeating: [Int](repeating: 0, count: bands.count), count: classes)
             for i in calls.indices where labeled[i] && calls[i].label != k { swallowedBy[calls[i].label][bandOf[i]] += 1 }
             let swallowed = bands.indices.map { b in swallowedBy.reduce(0) { $0 + $1[b] } }
-            reports[k].recall = RecallBound.estimate(swallowed: swallowed, candidates: counts(bandOf, bands.count) { _ in true },
+            reports[k].recall = RecallBound.estimate(swallowed: swallowed, candidates: counts(bandOf, bands.count),
                                                      human: input.human[k], bands: bands, draws: draws, confidence: input.confidence)
             for j in 0..<classes where j != k {
                 for (d, draw) in draws.enumerated() {
@@ -115,9 +115,10 @@ public enum RecallGuard {
         return reports
     }
 
-    private static func counts(_ bandOf: [Int], _ bands: Int, where include: (Int) -> Bool) -> [Int] {
+    /// Images per band.
+    private static func counts(_ bandOf: [Int], _ bands: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: bands)
-        for (i, b) in bandOf.enumerated() where include(i) { counts[b] += 1 }
+        for b in bandOf { counts[b] += 1 }
         return counts
     }
 }

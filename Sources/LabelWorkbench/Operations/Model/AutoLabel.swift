@@ -98,17 +98,20 @@ public struct AutoLabel {
                 try PredictionRecord.probabilities(db, modelId: summary.modelId, labels: labels.map(\.name))
             }
         }
-        if let weights = model.weights, let builtin = try? JSONDecoder().decode(BuiltinModel.self, from: weights), builtin.referenceOnly == true {
+        guard let weights = model.weights else {
+            throw LWError.invalidArgument("model \(summary.modelId) has no weights: run `lw train` again")
+        }
+        let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
+        if builtin.referenceOnly == true {
             // Round 0: the reference head alone ranks every image.
             var uniform = Dictionary(uniqueKeysWithValues: candidates.map { ($0, [Double](repeating: 1 / Double(labels.count), count: labels.count)) })
             summary.unreadable = try times.measure("backbone") { try combineBackbone(builtin, into: &uniform) }
             return uniform
         }
-        guard let extractorId = model.extractorId, let weights = model.weights,
+        guard let extractorId = model.extractorId,
               let extractor = try store.pool.read({ db in try FeatureCache.current(db) }), extractor.id == extractorId else {
             throw LWError.invalidArgument("model \(summary.modelId) has no usable feature extractor: run `lw train` again")
         }
-        let builtin = try JSONDecoder().decode(BuiltinModel.self, from: weights)
         let (probabilities, unreadable) = try score(builtin, extractor: extractor, candidates: candidates, times: &times)
         summary.unreadable = unreadable
         return probabilities

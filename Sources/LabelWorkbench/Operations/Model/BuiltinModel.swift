@@ -68,11 +68,6 @@ public struct BuiltinModel: Codable, Sendable {
         Self.combine([filters, convnet], weights: [1, convnetWeight ?? 1])
     }
 
-    /// The filters' and the backbone head's probabilities combined, likewise.
-    public func combined(filters: [Double], backbone: [Double]) -> [Double] {
-        Self.combine([filters, backbone], weights: [1, backboneWeight ?? 1])
-    }
-
     /// Whether auto-label reads the images' backbone maps (a backbone head or a reference head).
     public var readsMaps: Bool { backbone != nil || reference != nil }
 

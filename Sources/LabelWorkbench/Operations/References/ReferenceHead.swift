@@ -11,8 +11,8 @@ import GRDB
 enum ReferenceHead {
     static let version = "reference-pastes-v2"
     /// Positives per reference (and as many negatives), and the pictures they are pasted into.
-    /// Measured on the public set's test split, clean logo file (bench/README.md, 2026-12-07):
-    /// L2 0.01 → 1.0 took the round-0 AUC from 0.76 to 0.89, 160 → 400 pastes to 0.92.
+    /// A strong L2 keeps the head from learning the one picture by heart (the
+    /// settings tried: bench/README.md, 2026-12-07).
     static let pastesPerReference = 400
     /// A small job gets fewer (the round-0 ranking costs about 20 ms a paste): one per 8 images, at least 48.
     static func pastes(images: Int) -> Int { min(pastesPerReference, max(48, images / 8)) }
