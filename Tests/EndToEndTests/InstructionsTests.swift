@@ -55,17 +55,7 @@ final class InstructionsTests: XCTestCase {
         try lw.run(["workers", "add", "alice"])
         try lw.run(["assign", "--per-image", "1"])
 
-        var master: Int32 = -1, slave: Int32 = -1
-        var size = winsize(ws_row: 30, ws_col: 60, ws_xpixel: 0, ws_ypixel: 0)
-        XCTAssertEqual(openpty(&master, &slave, nil, nil, &size), 0)
-        let process = Process()
-        process.executableURL = LWRunner.binary
-        process.arguments = ["review", "--worker", "alice", "--db", lw.database]
-        process.environment = ["TERM": "xterm-256color", "USER": "tester", "PATH": "/usr/bin:/bin"]
-        let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        (process.standardInput, process.standardOutput, process.standardError) = (slaveHandle, slaveHandle, slaveHandle)
-        try process.run()
-        close(slave)
+        let (process, master) = try lw.startReviewInTerminal(worker: "alice")
         let output = PTYReader(master)
         func press(_ key: String) { _ = key.utf8CString.withUnsafeBufferPointer { write(master, $0.baseAddress, key.utf8.count) } }
 

@@ -13,19 +13,7 @@ final class InteractiveReviewTests: XCTestCase {
         try lw.run(["workers", "add", "alice"])
         try lw.run(["assign", "--per-image", "1"])
 
-        var master: Int32 = -1, slave: Int32 = -1
-        var size = winsize(ws_row: 30, ws_col: 60, ws_xpixel: 0, ws_ypixel: 0)
-        XCTAssertEqual(openpty(&master, &slave, nil, nil, &size), 0)
-        let process = Process()
-        process.executableURL = LWRunner.binary
-        process.arguments = ["review", "--worker", "alice", "--db", lw.database]
-        process.environment = ["TERM": "xterm-256color", "USER": "tester", "PATH": "/usr/bin:/bin"]
-        let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardInput = slaveHandle
-        process.standardOutput = slaveHandle
-        process.standardError = slaveHandle
-        try process.run()
-        close(slave)
+        let (process, master) = try lw.startReviewInTerminal(worker: "alice")
 
         let output = PTYReader(master)
         func waitFor(_ text: String) {

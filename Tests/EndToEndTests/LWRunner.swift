@@ -125,4 +125,20 @@ struct LWRunner {
     func scalar(_ sql: String) throws -> Int {
         try DatabaseQueue(path: database).read { try Int.fetchOne($0, sql: sql) ?? -1 }
     }
+
+    /// Starts `lw review --worker WORKER` on a pseudo-terminal (30×60); returns the process and the terminal's master side.
+    func startReviewInTerminal(worker: String) throws -> (process: Process, master: Int32) {
+        var master: Int32 = -1, slave: Int32 = -1
+        var size = winsize(ws_row: 30, ws_col: 60, ws_xpixel: 0, ws_ypixel: 0)
+        XCTAssertEqual(openpty(&master, &slave, nil, nil, &size), 0)
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["review", "--worker", worker, "--db", database]
+        process.environment = ["TERM": "xterm-256color", "USER": "tester", "PATH": "/usr/bin:/bin"]
+        let slaveHandle = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        (process.standardInput, process.standardOutput, process.standardError) = (slaveHandle, slaveHandle, slaveHandle)
+        try process.run()
+        close(slave)
+        return (process, master)
+    }
 }
